@@ -1,0 +1,36 @@
+/**
+ * The `peergrid` command: one program, one subcommand per module in `commands/`.
+ */
+import { Command, CommanderError } from 'commander'
+import { registerRun } from './commands/run.ts'
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.ts'
+
+export function buildProgram (): Command {
+  const program = new Command('peergrid')
+    .description('PeerGrid: a peer-to-peer volunteer computing grid.\nSubmit jobs, donate idle CPU, watch every peer\'s reputation.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  registerRun(program)
+  return program
+}
+
+export async function main (argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message; help and version are successful exits
+      return err.exitCode === 0 ? 0 : EXIT_USAGE
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`peergrid: ${err.message}\n`)
+      for (const line of err.details) process.stderr.write(`  ${line}\n`)
+      return err.exitCode
+    }
+    process.stderr.write(`peergrid: ${err instanceof Error ? err.message : String(err)}\n`)
+    if (process.env.DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
+    return EXIT_FAILURE
+  }
+}

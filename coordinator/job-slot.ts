@@ -1,0 +1,84 @@
+/**
+ * In-memory index of one running job: per unit its counted results, outstanding leases and
+ * the peers that touched it; the job's open units split into started and fresh. Rebuilt
+ * from the store on start; the store stays the source of truth.
+ */
+import type { JobKind } from '../jobs/kind.ts'
+import type { ResolvedJobSpec } from '../jobs/spec.ts'
+import { evaluateQuorum, type QuorumVerdict, type ReportedResult } from './quorum.ts'
+import type { PlacementCandidate } from './placement.ts'
+
+export interface UnitSlot extends PlacementCandidate {
+  readonly idx: number
+  readonly payload: string
+  results: ReportedResult[]
+  /** Output bytes by digest, kept until the unit is accepted. */
+  outputs: Map<string, Uint8Array>
+  active: Set<string>
+  peers: Set<string>
+  need: number
+  done: boolean
+}
+
+export class JobSlot {
+  readonly id: string
+  readonly kind: JobKind
+  readonly spec: ResolvedJobSpec
+  readonly units: UnitSlot[]
+  /** Open units that were leased at least once, in the order they started. */
+  readonly started = new Set<UnitSlot>()
+  /** Open units never leased, in unit order. */
+  readonly fresh = new Set<UnitSlot>()
+  remaining: number
+  failed = 0
+
+  constructor (id: string, kind: JobKind, spec: ResolvedJobSpec, payloads: string[]) {
+    this.id = id
+    this.kind = kind
+    this.spec = spec
+    this.units = payloads.map((payload, idx) => ({
+      idx, payload, results: [], outputs: new Map(), active: new Set(), peers: new Set(), need: spec.quorum, done: false
+    }))
+    this.remaining = this.units.length
+    for (const unit of this.units) this.fresh.add(unit)
+  }
+
+  /** Re-evaluates a unit after any change and files it where the scheduler will find it. */
+  evaluate (unit: UnitSlot): QuorumVerdict {
+    const verdict = evaluateQuorum(unit.results, unit.active.size, { quorum: this.spec.quorum, maxResults: this.spec.maxResults })
+    unit.need = verdict.verdict === 'pending' ? verdict.more : 0
+    this.refile(unit)
+    return verdict
+  }
+
+  refile (unit: UnitSlot): void {
+    const touched = unit.results.length > 0 || unit.active.size > 0 || unit.peers.size > 0
+    if (unit.done) {
+      this.started.delete(unit)
+      this.fresh.delete(unit)
+    } else if (touched) {
+      this.fresh.delete(unit)
+      if (unit.need > 0) this.started.add(unit)
+      else this.started.delete(unit)
+    }
+  }
+
+  close (unit: UnitSlot): void {
+    unit.done = true
+    unit.need = 0
+    unit.outputs.clear()
+    this.remaining--
+    this.refile(unit)
+  }
+
+  get hasWork (): boolean {
+    return this.started.size > 0 || this.fresh.size > 0
+  }
+
+  /** Units that still need a replica: the figure announcements carry. */
+  get waiting (): number {
+    let n = this.fresh.size
+    for (const unit of this.started) if (unit.need > 0) n++
+    return n
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The coordinator's SQLite schema. Jobs, units, leases and results are the durable truth;
+ * the scheduler's in-memory indexes are rebuilt from them on start.
+ */
+export const SCHEMA_VERSION = 1
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  spec_json TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('running', 'completed', 'failed', 'cancelled')),
+  units_total INTEGER NOT NULL,
+  units_accepted INTEGER NOT NULL DEFAULT 0,
+  units_failed INTEGER NOT NULL DEFAULT 0,
+  results_received INTEGER NOT NULL DEFAULT 0,
+  submitter TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  finished_ms INTEGER,
+  error TEXT,
+  result_json TEXT,
+  result_file_name TEXT,
+  result_media_type TEXT,
+  result_file BLOB
+);
+
+CREATE TABLE IF NOT EXISTS units (
+  job_id TEXT NOT NULL REFERENCES jobs(id),
+  idx INTEGER NOT NULL,
+  payload_json TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'leased', 'reported', 'accepted', 'failed', 'cancelled')),
+  digest TEXT,
+  output BLOB,
+  accepted_ms INTEGER,
+  PRIMARY KEY (job_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS leases (
+  id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  peer TEXT NOT NULL,
+  issued_ms INTEGER NOT NULL,
+  deadline_ms INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'returned', 'expired', 'released', 'cancelled'))
+);
+CREATE INDEX IF NOT EXISTS leases_active ON leases (state) WHERE state = 'active';
+CREATE INDEX IF NOT EXISTS leases_unit ON leases (job_id, idx);
+
+CREATE TABLE IF NOT EXISTS results (
+  lease_id TEXT PRIMARY KEY,
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  peer TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'invalid', 'error', 'timeout', 'out-of-memory')),
+  digest TEXT,
+  output BLOB,
+  counted INTEGER NOT NULL,
+  cpu_ms INTEGER NOT NULL,
+  received_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_unit ON results (job_id, idx);
+
+-- Append-only audit of unit verdicts: proves each unit was accepted exactly once.
+CREATE TABLE IF NOT EXISTS unit_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS peers (
+  id TEXT PRIMARY KEY,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  address TEXT,
+  valid INTEGER NOT NULL DEFAULT 0,
+  invalid INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  timeouts INTEGER NOT NULL DEFAULT 0
+);
+`

@@ -1,0 +1,245 @@
+/**
+ * Durable state of a coordinator in an embedded SQLite file (node:sqlite, WAL). Callers
+ * group the writes of one state transition in {@link Store.transaction}, so a process
+ * killed at any instant leaves either all of a transition or none of it.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { SCHEMA, SCHEMA_VERSION } from './store-schema.ts'
+
+export type JobState = 'running' | 'completed' | 'failed' | 'cancelled'
+export type UnitState = 'waiting' | 'leased' | 'reported' | 'accepted' | 'failed' | 'cancelled'
+export type LeaseState = 'active' | 'returned' | 'expired' | 'released' | 'cancelled'
+export type ResultStatus = 'ok' | 'invalid' | 'error' | 'timeout' | 'out-of-memory'
+
+export interface JobRow {
+  id: string
+  name: string
+  kind: string
+  spec_json: string
+  state: JobState
+  units_total: number
+  units_accepted: number
+  units_failed: number
+  results_received: number
+  submitter: string
+  created_ms: number
+  finished_ms: number | null
+  error: string | null
+  result_json: string | null
+  result_file_name: string | null
+  result_media_type: string | null
+}
+
+export interface UnitRow { job_id: string, idx: number, payload_json: string, state: UnitState, digest: string | null }
+export interface LeaseRow { id: string, job_id: string, idx: number, peer: string, issued_ms: number, deadline_ms: number, state: LeaseState }
+export interface ResultRow { lease_id: string, job_id: string, idx: number, peer: string, status: ResultStatus, digest: string | null, output: Uint8Array | null, counted: number, cpu_ms: number, received_ms: number }
+export interface PeerRow { id: string, first_seen_ms: number, last_seen_ms: number, address: string | null, valid: number, invalid: number, errors: number, timeouts: number }
+export type PeerCounter = 'valid' | 'invalid' | 'errors' | 'timeouts'
+
+export class StoreError extends Error {
+  override name = 'StoreError'
+}
+
+const JOB_COLUMNS = 'id, name, kind, spec_json, state, units_total, units_accepted, units_failed, results_received, submitter, created_ms, finished_ms, error, result_json, result_file_name, result_media_type'
+
+export class Store {
+  readonly path: string
+  readonly #db: DatabaseSync
+  readonly #stmts = new Map<string, StatementSync>()
+  #depth = 0
+
+  constructor (dataDir: string) {
+    try {
+      mkdirSync(dataDir, { recursive: true })
+      this.path = join(dataDir, 'coordinator.db')
+      this.#db = new DatabaseSync(this.path)
+      this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;')
+      this.#db.exec(SCHEMA)
+    } catch (err) {
+      throw new StoreError(`cannot open the coordinator database in ${dataDir}: ${(err as Error).message} (check that the directory is writable and not full, or pass another --data-dir)`)
+    }
+    const version = this.#get<{ value: string }>('SELECT value FROM meta WHERE key = ?', 'schema_version')?.value
+    if (version == null) this.#run('INSERT INTO meta (key, value) VALUES (?, ?)', 'schema_version', String(SCHEMA_VERSION))
+    else if (Number(version) !== SCHEMA_VERSION) throw new StoreError(`database ${this.path} has schema version ${version}; this coordinator understands ${SCHEMA_VERSION}`)
+  }
+
+  close (): void {
+    if (this.#db.isOpen) this.#db.close()
+  }
+
+  /** Runs `fn` atomically; nested calls join the outer transaction. */
+  transaction<T> (fn: () => T): T {
+    if (this.#depth > 0) return fn()
+    this.#db.exec('BEGIN IMMEDIATE')
+    this.#depth++
+    try {
+      const out = fn()
+      this.#db.exec('COMMIT')
+      return out
+    } catch (err) {
+      this.#db.exec('ROLLBACK')
+      throw err
+    } finally {
+      this.#depth--
+    }
+  }
+
+  #stmt (sql: string): StatementSync {
+    let stmt = this.#stmts.get(sql)
+    if (stmt == null) {
+      stmt = this.#db.prepare(sql)
+      this.#stmts.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  #run (sql: string, ...params: Array<string | number | null | Uint8Array>): number {
+    return Number(this.#stmt(sql).run(...params).changes)
+  }
+
+  #get<T> (sql: string, ...params: Array<string | number | null>): T | undefined {
+    return this.#stmt(sql).get(...params) as T | undefined
+  }
+
+  #all<T> (sql: string, ...params: Array<string | number | null>): T[] {
+    return this.#stmt(sql).all(...params) as T[]
+  }
+
+  // jobs
+
+  insertJob (job: Omit<JobRow, 'units_accepted' | 'units_failed' | 'results_received' | 'finished_ms' | 'error' | 'result_json' | 'result_file_name' | 'result_media_type'>, payloads: string[]): void {
+    this.transaction(() => {
+      this.#run('INSERT INTO jobs (id, name, kind, spec_json, state, units_total, submitter, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        job.id, job.name, job.kind, job.spec_json, job.state, job.units_total, job.submitter, job.created_ms)
+      payloads.forEach((payload, idx) => {
+        this.#run("INSERT INTO units (job_id, idx, payload_json, state) VALUES (?, ?, ?, 'waiting')", job.id, idx, payload)
+      })
+    })
+  }
+
+  getJob (id: string): JobRow | undefined {
+    return this.#get<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`, id)
+  }
+
+  listJobs (): JobRow[] {
+    return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_ms, id`)
+  }
+
+  jobsInState (state: JobState): JobRow[] {
+    return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE state = ? ORDER BY created_ms, id`, state)
+  }
+
+  countJobsOf (submitter: string, state: JobState): number {
+    return this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM jobs WHERE submitter = ? AND state = ?', submitter, state)?.n ?? 0
+  }
+
+  bumpJob (id: string, field: 'units_accepted' | 'units_failed' | 'results_received', by = 1): void {
+    this.#run(`UPDATE jobs SET ${field} = ${field} + ? WHERE id = ?`, by, id)
+  }
+
+  finishJob (id: string, state: Exclude<JobState, 'running'>, at: number, fields: { error?: string, resultJson?: string, file?: { name: string, mediaType: string, bytes: Uint8Array } } = {}): void {
+    this.#run('UPDATE jobs SET state = ?, finished_ms = ?, error = ?, result_json = ?, result_file_name = ?, result_media_type = ?, result_file = ? WHERE id = ?',
+      state, at, fields.error ?? null, fields.resultJson ?? null, fields.file?.name ?? null, fields.file?.mediaType ?? null, fields.file?.bytes ?? null, id)
+  }
+
+  resultFile (id: string): Uint8Array | undefined {
+    return this.#get<{ result_file: Uint8Array | null }>('SELECT result_file FROM jobs WHERE id = ?', id)?.result_file ?? undefined
+  }
+
+  // units
+
+  unitsOf (jobId: string): UnitRow[] {
+    return this.#all<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? ORDER BY idx', jobId)
+  }
+
+  setUnitState (jobId: string, idx: number, state: UnitState): void {
+    this.#run('UPDATE units SET state = ? WHERE job_id = ? AND idx = ?', state, jobId, idx)
+  }
+
+  /** Marks a unit accepted; returns false (and changes nothing) when it already was. */
+  acceptUnit (jobId: string, idx: number, digest: string, output: Uint8Array, at: number): boolean {
+    const changed = this.#run("UPDATE units SET state = 'accepted', digest = ?, output = ?, accepted_ms = ? WHERE job_id = ? AND idx = ? AND state NOT IN ('accepted', 'failed', 'cancelled')",
+      digest, output, at, jobId, idx)
+    if (changed === 1) this.logUnitEvent(jobId, idx, 'accepted', at)
+    return changed === 1
+  }
+
+  acceptedOutputs (jobId: string): Uint8Array[] {
+    return this.#all<{ output: Uint8Array }>("SELECT output FROM units WHERE job_id = ? AND state = 'accepted' ORDER BY idx", jobId).map((r) => r.output)
+  }
+
+  cancelUnits (jobId: string): void {
+    this.#run("UPDATE units SET state = 'cancelled' WHERE job_id = ? AND state NOT IN ('accepted', 'failed')", jobId)
+  }
+
+  logUnitEvent (jobId: string, idx: number, event: string, at: number): void {
+    this.#run('INSERT INTO unit_events (job_id, idx, event, at_ms) VALUES (?, ?, ?, ?)', jobId, idx, event, at)
+  }
+
+  unitEventCounts (jobId: string, event: string): Array<{ idx: number, n: number }> {
+    return this.#all('SELECT idx, COUNT(*) AS n FROM unit_events WHERE job_id = ? AND event = ? GROUP BY idx ORDER BY idx', jobId, event)
+  }
+
+  // leases
+
+  insertLease (lease: LeaseRow): void {
+    this.#run('INSERT INTO leases (id, job_id, idx, peer, issued_ms, deadline_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      lease.id, lease.job_id, lease.idx, lease.peer, lease.issued_ms, lease.deadline_ms, lease.state)
+  }
+
+  getLease (id: string): LeaseRow | undefined {
+    return this.#get<LeaseRow>('SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state FROM leases WHERE id = ?', id)
+  }
+
+  activeLeases (): LeaseRow[] {
+    return this.#all<LeaseRow>("SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state FROM leases WHERE state = 'active'")
+  }
+
+  setLeaseState (id: string, state: LeaseState): void {
+    this.#run('UPDATE leases SET state = ? WHERE id = ?', state, id)
+  }
+
+  cancelLeases (jobId: string): void {
+    this.#run("UPDATE leases SET state = 'cancelled' WHERE job_id = ? AND state = 'active'", jobId)
+  }
+
+  // results
+
+  insertResult (result: ResultRow): void {
+    this.#run('INSERT INTO results (lease_id, job_id, idx, peer, status, digest, output, counted, cpu_ms, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      result.lease_id, result.job_id, result.idx, result.peer, result.status, result.digest, result.output, result.counted, result.cpu_ms, result.received_ms)
+  }
+
+  hasResult (leaseId: string): boolean {
+    return this.#get('SELECT 1 AS x FROM results WHERE lease_id = ?', leaseId) != null
+  }
+
+  /** Counted results of the units of a job that are still open, for rebuilding the scheduler. */
+  openResults (jobId: string): ResultRow[] {
+    return this.#all<ResultRow>(`SELECT r.lease_id, r.job_id, r.idx, r.peer, r.status, r.digest, r.output, r.counted, r.cpu_ms, r.received_ms
+      FROM results r JOIN units u ON u.job_id = r.job_id AND u.idx = r.idx
+      WHERE r.job_id = ? AND r.counted = 1 AND u.state NOT IN ('accepted', 'failed', 'cancelled') ORDER BY r.received_ms`, jobId)
+  }
+
+  resultsOf (jobId: string): Array<Pick<ResultRow, 'idx' | 'peer' | 'status' | 'digest' | 'counted'>> {
+    return this.#all('SELECT idx, peer, status, digest, counted FROM results WHERE job_id = ? ORDER BY idx, received_ms', jobId)
+  }
+
+  // peers
+
+  touchPeer (id: string, at: number, address: string | null): void {
+    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, address) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, address = COALESCE(excluded.address, peers.address)`, id, at, at, address)
+  }
+
+  bumpPeer (id: string, counter: PeerCounter, at: number): void {
+    this.touchPeer(id, at, null)
+    this.#run(`UPDATE peers SET ${counter} = ${counter} + 1 WHERE id = ?`, id)
+  }
+
+  listPeers (): PeerRow[] {
+    return this.#all<PeerRow>('SELECT id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts FROM peers ORDER BY first_seen_ms, id')
+  }
+}
