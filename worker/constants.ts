@@ -10,3 +10,15 @@ export const DEFAULT_MAX_MEMORY_MB = 512
 export const DEFAULT_UNIT_TIMEOUT_MS = 5 * 60_000
 /** Donated CPU runs at the lowest ordinary priority so the owner's own work always wins. */
 export const DEFAULT_NICE_INCREMENT = 19
+/** Leases queued beyond the running ones, per thread: hides the pull round trip for short units. */
+export const DEFAULT_PREFETCH_PER_THREAD = 2
+/** Backoff after failing to reach a coordinator: from 500 ms doubling to 30 s. */
+export const MIN_BACKOFF_MS = 500
+export const MAX_BACKOFF_MS = 30_000
+export const DIAL_TIMEOUT_MS = 10_000
+/** After "no work", ask a coordinator again this often even without a new announcement. */
+export const DEFAULT_IDLE_RECHECK_MS = 5_000
+/** The worker's housekeeping tick: retries, rechecks, bootstrap redials. */
+export const TICK_MS = 250
+/** How long a stopping worker waits for coordinators to take back its leases. */
+export const STOP_GRACE_MS = 3_000

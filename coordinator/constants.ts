@@ -1,0 +1,13 @@
+/** Defaults of a coordinator; every one can be overridden through `CoordinatorInit`. */
+
+/** How often open jobs are re-announced on gossipsub while they have waiting units. */
+export const DEFAULT_ANNOUNCE_INTERVAL_MS = 2_000
+/** How often lease deadlines are checked. */
+export const DEFAULT_EXPIRY_INTERVAL_MS = 250
+/** Most leases handed out for one pull, whatever the worker asks for. */
+export const MAX_LEASES_PER_PULL = 64
+/** Running jobs one submitter may have at once. */
+export const MAX_RUNNING_JOBS_PER_SUBMITTER = 100
+/** Concurrent work streams per connection: one is enough for a worker, a few allow reconnects. */
+export const MAX_WORK_STREAMS_PER_CONNECTION = 4
+export const MAX_JOB_STREAMS_PER_CONNECTION = 16

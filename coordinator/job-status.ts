@@ -1,0 +1,48 @@
+/**
+ * Builds the status of jobs (and, on request, of every unit with the peers that returned
+ * results for it) from the store, in the wire protocol's shape.
+ */
+import type { JobStatus, UnitStatus } from '../protocols/jobs.ts'
+import type { JobRow, Store } from './store.ts'
+
+function jobStatus (row: JobRow, units: UnitStatus[]): JobStatus {
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    unitsTotal: row.units_total,
+    unitsAccepted: row.units_accepted,
+    unitsFailed: row.units_failed,
+    resultsReceived: row.results_received,
+    createdMs: row.created_ms,
+    ...(row.finished_ms != null ? { finishedMs: row.finished_ms } : {}),
+    units
+  }
+}
+
+export function unitStatuses (store: Store, jobId: string): UnitStatus[] {
+  const units = store.unitsOf(jobId)
+  const byUnit = new Map<number, Array<{ peer: string, digest: string | null, counted: number }>>()
+  for (const r of store.resultsOf(jobId)) {
+    let list = byUnit.get(r.idx)
+    if (list == null) byUnit.set(r.idx, list = [])
+    list.push(r)
+  }
+  return units.map((u) => {
+    const results = (byUnit.get(u.idx) ?? []).filter((r) => r.counted === 1)
+    return {
+      index: u.idx,
+      state: u.state,
+      peers: [...new Set(results.map((r) => r.peer))],
+      acceptedPeers: u.digest == null ? [] : [...new Set(results.filter((r) => r.digest === u.digest).map((r) => r.peer))],
+      results: results.length
+    }
+  })
+}
+
+export function jobStatuses (store: Store, jobId: string, withUnits: boolean): JobStatus[] | undefined {
+  if (jobId === '') return store.listJobs().map((row) => jobStatus(row, []))
+  const row = store.getJob(jobId)
+  if (row == null) return undefined
+  return [jobStatus(row, withUnits ? unitStatuses(store, jobId) : [])]
+}

@@ -1,0 +1,123 @@
+/**
+ * A worker's link to one coordinator: one long-lived `/peergrid/work/1.0.0` stream on which
+ * requests are pipelined and replies arrive in request order. A lost stream fails what was
+ * pending and is reopened on the next request, after a backoff that grows with failures.
+ */
+import { logger } from '@libp2p/logger'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+import { PROTOCOLS } from '../protocols/ids.ts'
+import { MAX_FRAME_BYTES } from '../protocols/constants.ts'
+import type { PeerGridNode } from '../protocols/node.ts'
+import { openStream, type FramedStream } from '../protocols/stream.ts'
+import { decodeWorkResponse, encodeWorkRequest, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
+import { MAX_BACKOFF_MS, MIN_BACKOFF_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+
+const log = logger('peergrid:worker:link')
+
+export class LinkLostError extends Error {
+  override name = 'LinkLostError'
+}
+
+/** Exponential backoff with ±20% jitter so that many workers do not retry in step. */
+export function backoffMs (failures: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1))
+  return Math.round(base * (0.8 + 0.4 * random()))
+}
+
+export class CoordinatorLink {
+  readonly peerId: PeerId
+  readonly #node: PeerGridNode
+  #frames: FramedStream | undefined
+  #opening: Promise<FramedStream> | undefined
+  readonly #pending: Array<PromiseWithResolvers<WorkResponse>> = []
+  /** Whether the coordinator said (or announced) it has units for us. */
+  hasWork = true
+  /** Consecutive failures to reach the coordinator. */
+  failures = 0
+  /** Not before this time (ms) is the coordinator tried again. */
+  retryAt = 0
+  /** Pull requests in flight. */
+  pulling = 0
+
+  constructor (node: PeerGridNode, peerId: string) {
+    this.#node = node
+    this.peerId = peerIdFromString(peerId)
+  }
+
+  get id (): string { return this.peerId.toString() }
+
+  /** Remembers addresses heard in an announcement so that the coordinator can be dialled. */
+  async learn (addrs: readonly Uint8Array[]): Promise<void> {
+    const multiaddrs: Multiaddr[] = []
+    for (const bytes of addrs) {
+      try { multiaddrs.push(multiaddr(bytes)) } catch { /* an address we cannot parse is skipped */ }
+    }
+    if (multiaddrs.length > 0) await this.#node.peerStore.merge(this.peerId, { multiaddrs })
+  }
+
+  get connected (): boolean { return this.#frames != null }
+
+  async request (request: WorkRequest): Promise<WorkResponse> {
+    const frames = await this.#open()
+    const waiter = Promise.withResolvers<WorkResponse>()
+    this.#pending.push(waiter)
+    try {
+      await frames.write(encodeWorkRequest(request))
+    } catch (err) {
+      this.#lost(err)
+    }
+    return await waiter.promise
+  }
+
+  async #open (): Promise<FramedStream> {
+    if (this.#frames != null) return this.#frames
+    this.#opening ??= (async () => {
+      try {
+        const frames = await openStream(this.#node, this.peerId, PROTOCOLS.work, { maxFrameSize: MAX_FRAME_BYTES.workResponse, signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        this.#frames = frames
+        void this.#readLoop(frames)
+        log('work stream to %s open', this.id)
+        return frames
+      } finally {
+        this.#opening = undefined
+      }
+    })()
+    return await this.#opening
+  }
+
+  async #readLoop (frames: FramedStream): Promise<void> {
+    try {
+      for await (const frame of frames) {
+        const waiter = this.#pending.shift()
+        if (waiter == null) throw new LinkLostError('the coordinator sent a reply nobody asked for')
+        try {
+          waiter.resolve(decodeWorkResponse(frame))
+        } catch (err) {
+          waiter.reject(err)
+          throw err
+        }
+      }
+      if (this.#frames === frames) this.#lost(new LinkLostError('the coordinator closed the work stream'))
+    } catch (err) {
+      if (this.#frames === frames) this.#lost(err)
+    }
+  }
+
+  #lost (err: unknown): void {
+    const frames = this.#frames
+    this.#frames = undefined
+    const error = err instanceof Error ? err : new LinkLostError(String(err))
+    frames?.abort(error)
+    for (const waiter of this.#pending.splice(0)) waiter.reject(error)
+    log('work stream to %s lost: %s', this.id, error.message)
+  }
+
+  close (): void {
+    const frames = this.#frames
+    this.#frames = undefined
+    for (const waiter of this.#pending.splice(0)) waiter.reject(new LinkLostError('the worker is stopping'))
+    void frames?.close().catch(() => {})
+  }
+}
