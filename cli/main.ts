@@ -2,7 +2,13 @@
  * The `peergrid` command: one program, one subcommand per module in `commands/`.
  */
 import { Command, CommanderError } from 'commander'
+import { registerCancel } from './commands/cancel.ts'
+import { registerCoordinator } from './commands/coordinator.ts'
+import { registerResults } from './commands/results.ts'
 import { registerRun } from './commands/run.ts'
+import { registerStatus } from './commands/status.ts'
+import { registerSubmit } from './commands/submit.ts'
+import { registerWorker } from './commands/worker.ts'
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.ts'
 
 export function buildProgram (): Command {
@@ -12,6 +18,12 @@ export function buildProgram (): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   registerRun(program)
+  registerCoordinator(program)
+  registerWorker(program)
+  registerSubmit(program)
+  registerStatus(program)
+  registerResults(program)
+  registerCancel(program)
   return program
 }
 

@@ -12,3 +12,8 @@ export function parseIntegerIn (name: string, min: number, max: number): (value:
 }
 
 export const parseThreads = parseIntegerIn('threads', 1, MAX_THREADS)
+
+/** Commander reducer for repeatable options. */
+export function collect (value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
