@@ -52,11 +52,11 @@ export class JobSlot {
   }
 
   refile (unit: UnitSlot): void {
-    const touched = unit.results.length > 0 || unit.active.size > 0 || unit.peers.size > 0
+    const untouched = unit.results.length === 0 && unit.active.size === 0 && unit.peers.size === 0
     if (unit.done) {
       this.started.delete(unit)
       this.fresh.delete(unit)
-    } else if (touched) {
+    } else if (!(untouched && this.fresh.has(unit))) {
       this.fresh.delete(unit)
       if (unit.need > 0) this.started.add(unit)
       else this.started.delete(unit)

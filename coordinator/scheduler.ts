@@ -150,16 +150,26 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (lease == null || lease.peer !== peer) {
       const stored = this.#store.getLease(r.leaseId)
       if (stored == null || stored.peer !== peer) return 'NOT_FOUND'
-      // A late result: recorded for the record, never counted (its unit went elsewhere).
-      if (!this.#store.hasResult(r.leaseId)) {
+      if (this.#store.hasResult(r.leaseId)) return 'LEASE_EXPIRED'
+      const job = this.#jobs.get(stored.job_id)
+      const unit = job?.units[stored.idx]
+      // A late result still counts while its unit is open and this peer has not voted on it:
+      // the work is done and one vote per peer holds. Otherwise it is kept for the record only.
+      if (stored.state !== 'expired' || job == null || unit == null || unit.done || unit.results.some((x) => x.peer === peer)) {
         this.#store.insertResult({ lease_id: r.leaseId, job_id: stored.job_id, idx: stored.idx, peer, status: r.status, digest: null, output: null, counted: 0, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
+        return 'LEASE_EXPIRED'
       }
-      return 'LEASE_EXPIRED'
+      unit.peers.add(peer)
+      return this.#count(peer, r, job, unit, r.leaseId, now)
     }
     const { job, unit } = lease
     this.#leases.delete(lease.id)
     unit.active.delete(lease.id)
     this.#store.setLeaseState(lease.id, 'returned')
+    return this.#count(peer, r, job, unit, lease.id, now)
+  }
+
+  #count (peer: string, r: IncomingResult, job: JobSlot, unit: UnitSlot, leaseId: string, now: number): ResultAck {
     let status: ResultStatus = r.status
     let digest: string | null = null
     if (r.status === 'ok') {
@@ -172,7 +182,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         log('peer %s returned a malformed output for %s/%d: %s', peer, job.id, unit.idx, (err as Error).message)
       }
     }
-    this.#store.insertResult({ lease_id: lease.id, job_id: job.id, idx: unit.idx, peer, status, digest, output: digest != null ? r.output ?? null : null, counted: 1, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
+    this.#store.insertResult({ lease_id: leaseId, job_id: job.id, idx: unit.idx, peer, status, digest, output: digest != null ? r.output ?? null : null, counted: 1, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
     this.#store.bumpJob(job.id, 'results_received')
     if (status === 'invalid') this.#store.bumpPeer(peer, 'invalid', now)
     else if (status !== 'ok') this.#store.bumpPeer(peer, status === 'timeout' ? 'timeouts' : 'errors', now)
@@ -254,6 +264,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#store.transaction(() => {
       for (const lease of due) {
         this.#dropLease(lease.id, 'expired')
+        // The unit may go back to this peer if nobody else takes it: a slow peer must not stall a unit.
+        if (!lease.unit.results.some((r) => r.peer === lease.peer)) lease.unit.peers.delete(lease.peer)
         this.#store.bumpPeer(lease.peer, 'timeouts', now)
         this.#settle(lease.job, lease.unit, now)
       }

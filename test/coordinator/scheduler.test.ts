@@ -64,21 +64,48 @@ describe('Scheduler', () => {
     expect(peers.C?.valid).toBe(1)
   })
 
-  it('expires a lease at its deadline, re-issues the unit elsewhere and never counts the late result', () => {
+  it('expires a lease at its deadline and re-issues the unit elsewhere', () => {
     const { jobId } = scheduler.addJob(spec({ units: 1, quorum: 1, unitTimeoutMs: 1000 }), 'client')
-    const slow = scheduler.lease('S', 1)
+    scheduler.lease('S', 1)
     expect(scheduler.lease('B', 1)).toEqual([])
     now += 999
     expect(scheduler.expire()).toBe(0)
     now += 1
     expect(scheduler.expire()).toBe(1)
-    const b = scheduler.lease('B', 1)
-    expect(b).toHaveLength(1)
-    expect(complete('S', slow)).toEqual(['LEASE_EXPIRED'])
-    expect(store.getJob(jobId)?.units_accepted).toBe(0)
-    complete('B', b)
+    complete('B', scheduler.lease('B', 1))
     expect(store.getJob(jobId)?.state).toBe('completed')
     expect(store.listPeers().find((p) => p.id === 'S')?.timeouts).toBe(1)
+  })
+
+  it('records a late result after its unit was accepted elsewhere, without counting it', () => {
+    const { jobId } = scheduler.addJob(spec({ units: 1, quorum: 1, unitTimeoutMs: 1000 }), 'client')
+    const slow = scheduler.lease('S', 1)
+    now += 1000
+    scheduler.expire()
+    complete('B', scheduler.lease('B', 1))
+    expect(complete('S', slow)).toEqual(['LEASE_EXPIRED'])
+    expect(store.getJob(jobId)?.results_received).toBe(1)
+    expect(store.unitEventCounts(jobId, 'accepted')).toEqual([{ idx: 0, n: 1 }])
+  })
+
+  it('counts a late result while its unit is still open, and the replacement lease then gets nothing', () => {
+    const { jobId } = scheduler.addJob(spec({ units: 1, quorum: 1, unitTimeoutMs: 1000 }), 'client')
+    const slow = scheduler.lease('S', 1)
+    now += 1000
+    scheduler.expire()
+    const replacement = scheduler.lease('B', 1)
+    expect(complete('S', slow)).toEqual(['OK'])
+    expect(store.getJob(jobId)?.state).toBe('completed')
+    expect(complete('B', replacement)).toEqual(['LEASE_EXPIRED'])
+    expect(store.unitEventCounts(jobId, 'accepted')).toEqual([{ idx: 0, n: 1 }])
+  })
+
+  it('gives an expired unit back to the same peer when nobody else is there', () => {
+    scheduler.addJob(spec({ units: 1, quorum: 1, unitTimeoutMs: 1000 }), 'client')
+    scheduler.lease('S', 1)
+    now += 1000
+    scheduler.expire()
+    expect(scheduler.lease('S', 1)).toHaveLength(1)
   })
 
   it('refuses results for leases a peer does not hold', () => {
