@@ -42,7 +42,7 @@ export function buildJobSchema (): JsonSchema {
   const names = [...kinds.keys()]
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://peergrid.dev/schemas/job.schema.json',
+    $id: 'urn:peergrid:schema:job:1',
     title: 'PeerGrid job',
     type: 'object',
     required: ['kind', 'params', 'units'],

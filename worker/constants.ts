@@ -22,3 +22,5 @@ export const DEFAULT_IDLE_RECHECK_MS = 5_000
 export const TICK_MS = 250
 /** How long a stopping worker waits for coordinators to take back its leases. */
 export const STOP_GRACE_MS = 3_000
+/** A coordinator that leaves a work request unanswered this long is treated as lost. */
+export const REPLY_TIMEOUT_MS = 30_000

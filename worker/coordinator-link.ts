@@ -12,7 +12,7 @@ import { MAX_FRAME_BYTES } from '../protocols/constants.ts'
 import type { PeerGridNode } from '../protocols/node.ts'
 import { openStream, type FramedStream } from '../protocols/stream.ts'
 import { decodeWorkResponse, encodeWorkRequest, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
-import { MAX_BACKOFF_MS, MIN_BACKOFF_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+import { MAX_BACKOFF_MS, MIN_BACKOFF_MS, DIAL_TIMEOUT_MS, REPLY_TIMEOUT_MS } from './constants.ts'
 
 const log = logger('peergrid:worker:link')
 
@@ -63,12 +63,18 @@ export class CoordinatorLink {
     const frames = await this.#open()
     const waiter = Promise.withResolvers<WorkResponse>()
     this.#pending.push(waiter)
+    // A reply that never comes (a half-dead connection) must not wedge the worker.
+    const timer = setTimeout(() => { if (this.#frames === frames) this.#lost(new LinkLostError(`no reply from the coordinator within ${REPLY_TIMEOUT_MS} ms`)) }, REPLY_TIMEOUT_MS)
     try {
       await frames.write(encodeWorkRequest(request))
     } catch (err) {
       this.#lost(err)
     }
-    return await waiter.promise
+    try {
+      return await waiter.promise
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   async #open (): Promise<FramedStream> {

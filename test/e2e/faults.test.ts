@@ -52,7 +52,12 @@ describe('faults', () => {
   }
 
   async function resultOf (addr: string, jobId: string): Promise<unknown> {
-    const done = await eventually(async () => { const s = await status(addr, jobId); return s?.state === 'completed' ? s : undefined }, 90_000, 'job completion', 500)
+    let last: JobStatus | undefined
+    const done = await eventually(async () => { last = await status(addr, jobId) ?? last; return last?.state === 'completed' ? last : undefined }, 90_000, 'job completion', 500)
+      .catch((err: Error) => {
+        const open = last?.units.filter((u) => u.state !== 'accepted')
+        throw new Error(`${err.message}; last status ${last?.unitsAccepted}/${last?.unitsTotal}, open units ${JSON.stringify(open)}; workers: ${procs.map((p) => p.stderr.slice(-500)).join(' | ')}`)
+      })
     expect(done.unitsAccepted).toBe(JOB.units)
     const out = await runCli(['results', jobId, '--coordinator', addr, '--json'], env)
     return (JSON.parse(out.stdout) as { result: unknown }).result
