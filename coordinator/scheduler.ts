@@ -188,6 +188,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     else if (status !== 'ok') this.#store.bumpPeer(peer, status === 'timeout' ? 'timeouts' : 'errors', now)
     else this.#store.touchPeer(peer, now, null)
     unit.results.push(digest != null ? { peer, digest } : { peer })
+    // A failed attempt is not a vote: the peer may try this unit again (bounded by maxResults),
+    // so that a unit is never stranded with only failed peers left to take it.
+    if (digest == null && !unit.results.some((x) => x.peer === peer && x.digest != null)) unit.peers.delete(peer)
     this.#settle(job, unit, now)
     return 'OK'
   }

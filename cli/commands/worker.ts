@@ -15,6 +15,7 @@ interface WorkerFlags {
   transports?: string
   listen?: string[]
   maxMemory?: number
+  nice?: number
   json?: boolean
 }
 
@@ -37,6 +38,7 @@ export function registerWorker (program: Command): void {
     .option('-d, --data-dir <dir>', 'identity directory', defaultDataDir('worker'))
     .option('--prefetch <n>', 'units queued beyond the running ones (default: 2 per thread)', parseIntegerIn('prefetch', 0, 1024))
     .option('--max-memory <mb>', 'heap cap of one unit thread in MiB (default 512)', parseIntegerIn('max-memory', 16, 1 << 20))
+    .option('--nice <n>', 'niceness added to unit threads, 0 (normal) to 19 (only idle CPU; default)', parseIntegerIn('nice', 0, 19))
     .option('--transports <list>', `comma-separated transports to use (default: ${ALL_TRANSPORTS.join(',')})`)
     .option('-l, --listen <multiaddr>', 'also accept connections here, so other workers can bootstrap from this one; repeatable', collect)
     .option('--json', 'print machine-readable JSON lines instead of text')
@@ -54,6 +56,7 @@ Stop with Ctrl-C or SIGTERM: leases not yet finished are handed back to their co
         ...(flags.threads != null ? { threads: flags.threads } : {}),
         ...(flags.prefetch != null ? { prefetch: flags.prefetch } : {}),
         ...(flags.maxMemory != null ? { maxMemoryMb: flags.maxMemory } : {}),
+        ...(flags.nice != null ? { niceIncrement: flags.nice } : {}),
         ...(flags.transports != null ? { transports: parseTransports(flags.transports) } : {}),
         ...(flags.listen != null ? { listen: flags.listen } : {})
       }

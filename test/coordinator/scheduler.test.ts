@@ -108,6 +108,18 @@ describe('Scheduler', () => {
     expect(scheduler.lease('S', 1)).toHaveLength(1)
   })
 
+  it('lets a peer whose attempt failed try the unit again', () => {
+    const { jobId } = scheduler.addJob(spec({ units: 1 }), 'client')
+    const a = scheduler.lease('A', 1)
+    complete('B', scheduler.lease('B', 1))
+    expect(scheduler.report('A', [{ leaseId: a[0]!.id, status: 'timeout' }])).toEqual(['OK'])
+    const retry = scheduler.lease('A', 1)
+    expect(retry).toHaveLength(1)
+    complete('A', retry)
+    expect(store.getJob(jobId)?.state).toBe('completed')
+    expect(store.listPeers().find((p) => p.id === 'A')?.timeouts).toBe(1)
+  })
+
   it('refuses results for leases a peer does not hold', () => {
     scheduler.addJob(spec({ units: 1 }), 'client')
     const a = scheduler.lease('A', 1)

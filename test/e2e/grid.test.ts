@@ -29,7 +29,7 @@ describe('grid of separate processes', () => {
     const peerId = peerIdFromPrivateKey(await loadOrCreateIdentity(coordinatorDir)).toString()
     const port = await freePort()
     tcpAddr = `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`
-    early = spawn(['worker', '--data-dir', join(dir, 'w-early'), '--threads', '1', '--bootstrap', tcpAddr, '--listen', '/ip4/127.0.0.1/tcp/0'])
+    early = spawn(['worker', '--data-dir', join(dir, 'w-early'), '--threads', '1', '--nice', '0', '--bootstrap', tcpAddr, '--listen', '/ip4/127.0.0.1/tcp/0'])
     const earlyReady = await early.ready()
 
     const coordinator = spawn(['coordinator', '--data-dir', coordinatorDir, '--announce-interval', '300',
@@ -38,9 +38,9 @@ describe('grid of separate processes', () => {
     const webrtcAddr = (ready.addresses as string[]).find((a) => a.includes('/webrtc-direct/'))!
     expect(webrtcAddr).toBeDefined()
 
-    webrtcOnly = spawn(['worker', '--data-dir', join(dir, 'w-webrtc'), '--threads', '1', '--transports', 'webrtc-direct', '--bootstrap', webrtcAddr])
+    webrtcOnly = spawn(['worker', '--data-dir', join(dir, 'w-webrtc'), '--threads', '1', '--nice', '0', '--transports', 'webrtc-direct', '--bootstrap', webrtcAddr])
     // This worker knows only the early worker; it must find the coordinator through the network.
-    viaWorker = spawn(['worker', '--data-dir', join(dir, 'w-via'), '--threads', '1', '--transports', 'tcp', '--bootstrap', (earlyReady.addresses as string[])[0]!])
+    viaWorker = spawn(['worker', '--data-dir', join(dir, 'w-via'), '--threads', '1', '--nice', '0', '--transports', 'tcp', '--bootstrap', (earlyReady.addresses as string[])[0]!])
     await Promise.all([webrtcOnly.ready(), viaWorker.ready()])
 
     // A small job first, so that every worker has heard the coordinator before the real one.
