@@ -28,11 +28,13 @@ export function unitStatuses (store: Store, jobId: string): UnitStatus[] {
     if (list == null) byUnit.set(r.idx, list = [])
     list.push(r)
   }
+  const leased = new Set(store.activeLeasesOf(jobId).map((l) => l.idx))
   return units.map((u) => {
     const results = (byUnit.get(u.idx) ?? []).filter((r) => r.counted === 1)
+    const open = u.state === 'waiting'
     return {
       index: u.idx,
-      state: u.state,
+      state: open && leased.has(u.idx) ? 'leased' : open && results.length > 0 ? 'reported' : u.state,
       peers: [...new Set(results.map((r) => r.peer))],
       acceptedPeers: u.digest == null ? [] : [...new Set(results.filter((r) => r.digest === u.digest).map((r) => r.peer))],
       results: results.length

@@ -51,6 +51,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #jobs = new Map<string, JobSlot>()
   readonly #leases = new Map<string, LiveLease>()
   #cursor = 0
+  // Lease ids need only be unique: a result is honoured only from the peer that holds the lease.
+  readonly #leasePrefix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`
+  #leaseCounter = 0
 
   constructor (store: Store, now: Clock = Date.now) {
     super()
@@ -123,10 +126,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       for (let i = 0; i < jobs.length && issued.length < max; i++) {
         const job = jobs[(this.#cursor + i) % jobs.length]!
         for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length)) {
-          const id = randomBytes(12).toString('base64url')
+          const id = `${this.#leasePrefix}${(this.#leaseCounter++).toString(36)}`
           const deadlineMs = now + job.spec.unitTimeoutMs
           this.#store.insertLease({ id, job_id: job.id, idx: unit.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active' })
-          if (unit.active.size === 0 && unit.results.length === 0) this.#store.setUnitState(job.id, unit.idx, 'leased')
           unit.active.add(id)
           unit.peers.add(peer)
           job.evaluate(unit)
@@ -186,7 +188,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#store.bumpJob(job.id, 'results_received')
     if (status === 'invalid') this.#store.bumpPeer(peer, 'invalid', now)
     else if (status !== 'ok') this.#store.bumpPeer(peer, status === 'timeout' ? 'timeouts' : 'errors', now)
-    else this.#store.touchPeer(peer, now, null)
     unit.results.push(digest != null ? { peer, digest } : { peer })
     // A failed attempt is not a vote: the peer may try this unit again (bounded by maxResults),
     // so that a unit is never stranded with only failed peers left to take it.
@@ -214,8 +215,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#store.bumpJob(job.id, 'units_failed')
       job.failed++
       job.close(unit)
-    } else if (unit.results.length > 0) {
-      this.#store.setUnitState(job.id, unit.idx, unit.active.size > 0 ? 'leased' : 'reported')
     }
     if (job.remaining === 0) this.#finish(job)
   }

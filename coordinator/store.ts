@@ -154,7 +154,8 @@ export class Store {
     return this.#all<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? ORDER BY idx', jobId)
   }
 
-  setUnitState (jobId: string, idx: number, state: UnitState): void {
+  /** Only terminal states are stored; `leased` and `reported` are derived from leases and results. */
+  setUnitState (jobId: string, idx: number, state: 'failed' | 'cancelled'): void {
     this.#run('UPDATE units SET state = ? WHERE job_id = ? AND idx = ?', state, jobId, idx)
   }
 
@@ -235,8 +236,13 @@ export class Store {
   }
 
   bumpPeer (id: string, counter: PeerCounter, at: number): void {
-    this.touchPeer(id, at, null)
-    this.#run(`UPDATE peers SET ${counter} = ${counter} + 1 WHERE id = ?`, id)
+    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, ${counter}) VALUES (?, ?, ?, 1)
+      ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, ${counter} = ${counter} + 1`, id, at, at)
+  }
+
+  /** Active leases of a job's units, for showing which units are out. */
+  activeLeasesOf (jobId: string): Array<{ idx: number }> {
+    return this.#all("SELECT idx FROM leases WHERE job_id = ? AND state = 'active'", jobId)
   }
 
   listPeers (): PeerRow[] {

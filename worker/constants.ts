@@ -10,8 +10,14 @@ export const DEFAULT_MAX_MEMORY_MB = 512
 export const DEFAULT_UNIT_TIMEOUT_MS = 5 * 60_000
 /** Donated CPU runs at the lowest ordinary priority so the owner's own work always wins. */
 export const DEFAULT_NICE_INCREMENT = 19
-/** Leases queued beyond the running ones, per thread: hides the pull round trip for short units. */
+/** Leases queued beyond the running ones, per thread, before unit durations are known. */
 export const DEFAULT_PREFETCH_PER_THREAD = 2
+/**
+ * Queued work is sized to cover this much time per thread (BOINC's "work buffer"), so short
+ * units do not leave threads idle across a pull round trip; long units queue little.
+ */
+export const PREFETCH_WINDOW_MS = 50
+export const MAX_PREFETCH = 256
 /** Backoff after failing to reach a coordinator: from 500 ms doubling to 30 s. */
 export const MIN_BACKOFF_MS = 500
 export const MAX_BACKOFF_MS = 30_000

@@ -36,8 +36,10 @@ export class CoordinatorLink {
   hasWork = true
   /** Consecutive failures to reach the coordinator. */
   failures = 0
-  /** Not before this time (ms) is the coordinator tried again. */
+  /** Not before this time (ms) is the coordinator tried again after a failure. */
   retryAt = 0
+  /** After "no work", not before this time (ms) unless an announcement says otherwise. */
+  idleUntil = 0
   /** Pull requests in flight. */
   pulling = 0
 

@@ -13,7 +13,7 @@ import { loadOrCreateIdentity } from '../protocols/identity.ts'
 import { createPeerGridNode, multiaddrStrings, type PeerGridNode, type TransportName } from '../protocols/node.ts'
 import { TOPIC_VALIDATORS } from '../protocols/topic-validators.ts'
 import type { Lease, UnitResult } from '../protocols/work.ts'
-import { DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, STOP_GRACE_MS, TICK_MS } from './constants.ts'
+import { DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, TICK_MS } from './constants.ts'
 import { backoffMs, CoordinatorLink } from './coordinator-link.ts'
 import { createEngine, type Engine, type EngineInit } from './engine.ts'
 import type { UnitOutcome } from './outcome.ts'
@@ -27,7 +27,7 @@ export interface WorkerInit extends EngineInit {
   bootstrap?: string[]
   listen?: string[]
   transports?: TransportName[]
-  /** Leases queued beyond running ones (default: 2 per thread). */
+  /** Leases queued beyond running ones; default: enough for 50 ms of work per thread, at least 2 per thread. */
   prefetch?: number
   idleRecheckMs?: number
   /** Test hook: rewrites outputs before they are reported (fixtures that lie). */
@@ -44,7 +44,9 @@ interface QueuedLease { lease: Lease, link: CoordinatorLink, receivedAt: number 
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly #init: WorkerInit
   readonly #engine: Engine
-  readonly #prefetch: number
+  readonly #fixedPrefetch: number | undefined
+  /** Moving average of unit wall time, which sizes the prefetch. */
+  #unitMs: number | undefined
   readonly #links = new Map<string, CoordinatorLink>()
   readonly #queue: QueuedLease[] = []
   readonly #running = new Map<string, { item: QueuedLease, abort: AbortController }>()
@@ -60,7 +62,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     super()
     this.#init = init
     this.#engine = createEngine(init)
-    this.#prefetch = init.prefetch ?? DEFAULT_PREFETCH_PER_THREAD * this.#engine.threads
+    this.#fixedPrefetch = init.prefetch
   }
 
   get node (): PeerGridNode {
@@ -109,14 +111,24 @@ export class Worker extends EventEmitter<WorkerEvents> {
       log('found coordinator %s', link.id)
     }
     await link.learn(announcement.addrs)
-    if (announcement.unitsWaiting > 0) link.hasWork = true
+    if (announcement.unitsWaiting > 0) {
+      link.hasWork = true
+      link.idleUntil = 0
+    }
     this.#pump()
+  }
+
+  get prefetch (): number {
+    if (this.#fixedPrefetch != null) return this.#fixedPrefetch
+    const floor = DEFAULT_PREFETCH_PER_THREAD * this.threads
+    if (this.#unitMs == null) return floor
+    return Math.min(MAX_PREFETCH, Math.max(floor, Math.ceil(this.threads * PREFETCH_WINDOW_MS / Math.max(this.#unitMs, 0.1))))
   }
 
   #capacity (): number {
     let requested = 0
     for (const link of this.#links.values()) requested += link.pulling
-    return this.threads + this.#prefetch - this.#queue.length - this.#running.size - requested
+    return this.threads + this.prefetch - this.#queue.length - this.#running.size - requested
   }
 
   /** Pulls from coordinators with work while there is room, then feeds the engine. */
@@ -126,7 +138,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const link of this.#links.values()) {
       const free = this.#capacity()
       if (free <= 0) break
-      if (!link.hasWork || link.pulling > 0 || link.retryAt > now) continue
+      if (link.pulling > 0 || link.retryAt > now || (!link.hasWork && link.idleUntil > now)) continue
       void this.#pull(link, free)
     }
     this.#runQueued()
@@ -142,7 +154,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         for (const lease of response.body.leases) this.#queue.push({ lease, link, receivedAt })
       } else {
         link.hasWork = false
-        link.retryAt = Date.now() + (this.#init.idleRecheckMs ?? DEFAULT_IDLE_RECHECK_MS)
+        link.idleUntil = Date.now() + (this.#init.idleRecheckMs ?? DEFAULT_IDLE_RECHECK_MS)
         if (response.status !== 'NO_WORK') log('pull from %s refused: %s %s', link.id, response.status, response.message)
       }
     } catch (err) {
@@ -176,6 +188,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#running.delete(lease.leaseId)
     if (outcome.status === 'cancelled') return // handed back by stop()
+    this.#unitMs = this.#unitMs == null ? outcome.wallMs : 0.8 * this.#unitMs + 0.2 * outcome.wallMs
     const result: UnitResult = outcome.status === 'ok'
       ? { leaseId: lease.leaseId, status: 'OK', output: this.#init.tamper?.(lease, outcome.output) ?? outcome.output, error: '', cpuMs: Math.round(outcome.cpuMs) }
       : { leaseId: lease.leaseId, status: outcome.status === 'timeout' ? 'TIMEOUT' : outcome.status === 'out-of-memory' ? 'OUT_OF_MEMORY' : 'ERROR', output: new Uint8Array(), error: outcome.status === 'error' ? outcome.message.slice(0, 1000) : '', cpuMs: 0 }
