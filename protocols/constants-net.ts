@@ -26,6 +26,13 @@ export const DEFAULT_SERVER_LISTEN: readonly string[] = [
 /** Largest frame a {@link FramedStream} accepts unless told otherwise: a unit, result or WASM module. */
 export const DEFAULT_MAX_FRAME_SIZE = 8 * 1024 * 1024
 
+/**
+ * Most bytes a peer may send on one yamux stream before we grant it more (yamux defaults to
+ * 16 MiB). It bounds what a paused stream can be made to hold; 4 MiB still fills a
+ * 300 Mbit/s link at 100 ms round trip.
+ */
+export const MAX_STREAM_WINDOW = 4 * 1024 * 1024
+
 /** A one-shot request gives up after this long, from dialling to the response. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
@@ -34,7 +41,7 @@ export const MAX_PUBSUB_RPC_SIZE = 1024 * 1024
 
 /**
  * Loopback peers are local processes (the demo, multi-process tests): they are exempt from the
- * per-host inbound rate limit, which would otherwise refuse the sixth worker started in a second.
+ * per-host inbound rate limit and the connection cap, which would refuse workers started together.
  */
 export const LOOPBACK_NETS: readonly string[] = ['/ip4/127.0.0.0/ipcidr/8', '/ip6/::1/ipcidr/128']
 
@@ -64,5 +71,8 @@ export const SCORE_THRESHOLDS = {
   opportunisticGraftThreshold: 5
 } as const
 
-/** An `appScore` at or below this removes a peer from the mesh and graylists it. */
+/**
+ * The `appScore` for a banned peer: far below `graylistThreshold` even with the best score the
+ * topics can add (10), so the peer is pruned from every mesh and whatever it sends is dropped.
+ */
 export const BANNED_APP_SCORE = -1000

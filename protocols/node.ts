@@ -17,14 +17,14 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { GossipSub, Message, TopicValidatorFn } from '@libp2p/gossipsub'
 import type { TopicScoreParams } from '@libp2p/gossipsub/score'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PeerDiscovery, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Ping } from '@libp2p/ping'
 import {
   CONNECTION_LIMITS, DEFAULT_DISCOVERY_INTERVAL_MS, DEFAULT_SERVER_LISTEN, DISCOVERY_TOPIC,
-  LOOPBACK_IPS, LOOPBACK_NETS, MAX_PUBSUB_RPC_SIZE, SCORE_THRESHOLDS
+  LOOPBACK_IPS, LOOPBACK_NETS, MAX_PUBSUB_RPC_SIZE, MAX_STREAM_WINDOW, SCORE_THRESHOLDS
 } from './constants-net.ts'
 import { dialDiscoveredPeers, discoveryService, validateAnnouncement } from './peer-discovery.ts'
 
@@ -52,7 +52,10 @@ export interface PeerGridNodeInit<P extends boolean = boolean> {
   transports?: TransportName[]
   /** Run gossipsub as `node.services.pubsub`. */
   pubsub: P
-  /** Validator per gossipsub topic. */
+  /**
+   * Validator per gossipsub topic. Register them here rather than on `topicValidators` later:
+   * only these topics get the scoring that makes rejected messages cost the relaying peer.
+   */
   topicValidators?: Record<string, TopicValidator>
   /** Announce this peer on, and dial the peers heard on, {@link DISCOVERY_TOPIC}. Needs pubsub. */
   discovery?: boolean
@@ -102,7 +105,7 @@ export async function createPeerGridNode<P extends boolean> (init: PeerGridNodeI
     addresses: { listen },
     transports: transports.map(transportFactory),
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW } })],
     connectionManager: { ...CONNECTION_LIMITS, allow: [...LOOPBACK_NETS] },
     peerDiscovery: bootstrapList.length === 0
       ? []
@@ -129,8 +132,24 @@ export async function createPeerGridNode<P extends boolean> (init: PeerGridNodeI
     services.pubsub.topicValidators.set(DISCOVERY_TOPIC, (_relayedBy, message) => validateAnnouncement(message))
     dialDiscoveredPeers(node, services.discovery, logger.forComponent('peergrid:discovery'))
   }
+  node.addEventListener('stop', () => { cancelAddressRefresh(node) })
   await node.start()
   return node as unknown as PeerGridNode<P>
+}
+
+/**
+ * libp2p 3.3 re-arms a 1 s debounced peer-store refresh as each listener closes during
+ * `stop()` and never cancels it, so a stopped server node keeps its process (or Jest worker)
+ * alive for a second. The timer lives on a private field; if a later libp2p renames it this
+ * does nothing and the second comes back.
+ */
+function cancelAddressRefresh (node: object): void {
+  try {
+    type Internals = { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: () => void } } } }
+    (node as Internals).components?.addressManager?._updatePeerStoreAddresses?.stop?.()
+  } catch {
+    // libp2p's components proxy throws for a component it does not have.
+  }
 }
 
 /** The node's listen addresses as dialable strings, each ending in `/p2p/<peer id>`. */
@@ -148,8 +167,14 @@ function checkConfig (init: PeerGridNodeInit, transports: TransportName[], liste
     }
   }
   for (const addr of listen) {
-    if (!transports.includes(transportOf(addr))) {
-      throw new NodeConfigError(`listen address ${addr} needs the ${transportOf(addr)} transport: add it to transports or drop the address`)
+    let transport: TransportName
+    try {
+      transport = transportOf(addr)
+    } catch (err) {
+      throw new NodeConfigError(`listen address "${addr}" is not a multiaddr`, { cause: err })
+    }
+    if (!transports.includes(transport)) {
+      throw new NodeConfigError(`listen address ${addr} needs the ${transport} transport: add it to transports or drop the address`)
     }
   }
   for (const addr of bootstrapList) {
@@ -234,7 +259,7 @@ const VERDICTS: Record<TopicVerdict, TopicValidatorResult> = {
   ignore: TopicValidatorResult.Ignore
 }
 
-function toGossipsubValidator (validator: TopicValidator) {
+function toGossipsubValidator (validator: TopicValidator): TopicValidatorFn {
   return async (relayedBy: PeerId, message: Message): Promise<TopicValidatorResult> => {
     if (message.type !== 'signed') {
       return TopicValidatorResult.Reject

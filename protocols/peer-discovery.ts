@@ -15,7 +15,7 @@ import protobuf from 'protobufjs'
 import type { Message } from '@libp2p/gossipsub'
 import type { Libp2p, Logger, PeerDiscovery } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
-import { MAX_ANNOUNCED_ADDRS } from './constants.ts'
+import { MAX_ADDR_BYTES, MAX_ANNOUNCED_ADDRS } from './constants.ts'
 import { DISCOVERY_DIAL_TARGET, DISCOVERY_TOPIC } from './constants-net.ts'
 
 const DIAL_TIMEOUT_MS = 10_000
@@ -68,7 +68,12 @@ export function validateAnnouncement (message: Message): TopicValidatorResult {
     if (!message.key.equals(publicKeyFromProtobuf(publicKey)) || addrs.length > MAX_ANNOUNCED_ADDRS) {
       return TopicValidatorResult.Reject
     }
-    addrs.forEach((bytes) => multiaddr(bytes))
+    for (const bytes of addrs) {
+      if (bytes.byteLength > MAX_ADDR_BYTES) {
+        return TopicValidatorResult.Reject
+      }
+      multiaddr(bytes)
+    }
     return TopicValidatorResult.Accept
   } catch {
     return TopicValidatorResult.Reject

@@ -67,6 +67,7 @@ describe('createPeerGridNode', () => {
     ['topic validators without pubsub', { pubsub: false, topicValidators: { t: () => 'accept' } }, /set pubsub: true/],
     ['a bootstrap address without a peer id', { bootstrap: ['/ip4/127.0.0.1/tcp/4001'] }, /has no \/p2p\/<peer id>/],
     ['a bootstrap address that is not a multiaddr', { bootstrap: ['127.0.0.1:4001'] }, /is not a multiaddr/],
+    ['a listen address that is not a multiaddr', { listen: ['localhost:4001'] }, /is not a multiaddr/],
     ['a listen address whose transport is off', { transports: ['tcp'], listen: ['/ip4/127.0.0.1/tcp/0/ws'] }, /needs the ws transport/],
     ['no transports', { transports: [] }, /enable at least one/]
   ])('refuses %s', async (_name, init, message) => {
@@ -137,18 +138,17 @@ describe('gossipsub', () => {
 })
 
 describe('pubsub peer discovery', () => {
-  it('lets a peer that bootstraps to B find and connect to A, which it was never told about', async () => {
+  it('lets a peer that bootstraps to B learn of A from its signed announcement and connect to it', async () => {
     const discovery = { pubsub: true, discovery: true, discoveryIntervalMs: 200 } as const
     const a = await nodes.start(discovery)
     const b = await nodes.start({ ...discovery, bootstrap: [multiaddrStrings(a)[0]!] })
     await connected(b, a.peerId)
     const c = await nodes.start({ ...discovery, bootstrap: [multiaddrStrings(b)[0]!] })
 
+    const heard = await nextEvent(c.services.discovery!, 'peer', (event) => event.detail.id.equals(a.peerId))
     await connected(c, a.peerId)
 
-    const stored = await c.peerStore.get(a.peerId)
-    const storedAddrs = stored.addresses.map((address) => address.multiaddr.toString())
-    expect(storedAddrs).toContain(a.getMultiaddrs()[0]!.decapsulateCode(421).toString())
+    expect(heard.detail.multiaddrs.map(String)).toEqual(multiaddrStrings(a))
     expect(c.services.pubsub.getTopics()).toContain(DISCOVERY_TOPIC)
   })
 })

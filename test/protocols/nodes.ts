@@ -10,7 +10,7 @@ export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
 export class TestNodes {
   readonly #started: Array<{ stop: () => void | Promise<void> }> = []
 
-  async start<P extends boolean>(init: Omit<PeerGridNodeInit<P>, 'privateKey'>): Promise<PeerGridNode<P>> {
+  async start<P extends boolean> (init: Omit<PeerGridNodeInit<P>, 'privateKey'>): Promise<PeerGridNode<P>> {
     const node = await createPeerGridNode({
       privateKey: await generateKeyPair('Ed25519'),
       listen: LOOPBACK_TCP,

@@ -55,6 +55,7 @@ describe('validateAnnouncement', () => {
     ['no public key', 'reject', () => signedBy(author, encode(undefined, [addr]))],
     ['a public key that does not parse', 'reject', () => signedBy(author, encode(Uint8Array.of(1, 2, 3), [addr]))],
     ['an address that does not parse', 'reject', () => signedBy(author, encode(own, [Uint8Array.of(0xff, 0xff, 0xff)]))],
+    ['an address over 512 bytes', 'reject', () => signedBy(author, encode(own, [multiaddr(`/dns4/${'a'.repeat(600)}/tcp/1`).bytes]))],
     ['33 addresses', 'reject', () => signedBy(author, encode(own, Array.from({ length: 33 }, () => addr)))],
     ['an unknown field', 'reject', () => signedBy(author, encode(own, [addr], (w) => w.uint32((3 << 3) | 2).bytes(addr)))],
     ['a known field with the wrong wire type', 'reject', () => signedBy(author, encode(own, [addr], (w) => w.uint32((2 << 3) | 0).uint32(7)))],
