@@ -79,7 +79,7 @@ export class Coordinator {
       return peer
     }
     await handle(node, PROTOCOLS.jobs, async (frames, connection) => { await jobs.serve(frames, peerOf(connection)) },
-      { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
+      { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize: MAX_FRAME_BYTES.jobResponse, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
     await handle(node, PROTOCOLS.work, async (frames, connection) => { await work.serve(frames, peerOf(connection)) },
       { maxFrameSize: MAX_FRAME_BYTES.workRequest, maxInboundStreams: MAX_WORK_STREAMS_PER_CONNECTION })
     this.#announcer = new Announcer(node, scheduler, this.#init.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS)

@@ -34,8 +34,10 @@ const DECODE_SLICE_BYTES = 16 * 1024
 const STREAM_READ_BUFFER_LENGTH = MAX_STREAM_WINDOW + 1024 * 1024
 
 export interface FramedStreamOptions {
-  /** Largest frame accepted or sent, in bytes. */
+  /** Largest frame accepted, in bytes (and sent, unless maxWriteFrameSize says otherwise). */
   maxFrameSize?: number
+  /** Largest frame sent, in bytes: replies may be larger than requests (a result file). */
+  maxWriteFrameSize?: number
 }
 
 /** The stream ended in the middle of a frame: the peer crashed or cut its message short. */
@@ -58,6 +60,7 @@ export class FrameTruncatedError extends Error {
 export class FramedStream implements AsyncIterable<Uint8Array> {
   readonly stream: Stream
   readonly maxFrameSize: number
+  readonly maxWriteFrameSize: number
   readonly #decoder: FrameDecoder
   /** Decoded frames not yet read, oldest at #head (Array#shift is linear on large arrays). */
   readonly #frames: Array<Uint8Array | undefined> = []
@@ -77,6 +80,7 @@ export class FramedStream implements AsyncIterable<Uint8Array> {
   constructor (stream: Stream, options: FramedStreamOptions = {}) {
     this.stream = stream
     this.maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE
+    this.maxWriteFrameSize = options.maxWriteFrameSize ?? this.maxFrameSize
     this.#decoder = new FrameDecoder(this.maxFrameSize)
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, STREAM_READ_BUFFER_LENGTH)
     // Listen at once: bytes that arrive while the stream has no 'message' listener pile up in
@@ -101,10 +105,10 @@ export class FramedStream implements AsyncIterable<Uint8Array> {
    * concurrent writes never interleave.
    */
   async write (payload: Uint8Array, options: AbortOptions = {}): Promise<void> {
-    if (payload.byteLength > this.maxFrameSize) {
+    if (payload.byteLength > this.maxWriteFrameSize) {
       throw new FrameTooLargeError(
-        `cannot send a ${payload.byteLength}-byte frame: the limit is ${this.maxFrameSize} bytes; split the message`,
-        payload.byteLength, this.maxFrameSize)
+        `cannot send a ${payload.byteLength}-byte frame: the limit is ${this.maxWriteFrameSize} bytes; split the message`,
+        payload.byteLength, this.maxWriteFrameSize)
     }
     options.signal?.throwIfAborted()
     if (this.#streamError !== undefined) {
