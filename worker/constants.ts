@@ -16,7 +16,7 @@ export const DEFAULT_PREFETCH_PER_THREAD = 2
  * Queued work is sized to cover this much time per thread (BOINC's "work buffer"), so short
  * units do not leave threads idle across a pull round trip; long units queue little.
  */
-export const PREFETCH_WINDOW_MS = 50
+export const PREFETCH_WINDOW_MS = 200
 export const MAX_PREFETCH = 256
 /** Backoff after failing to reach a coordinator: from 500 ms doubling to 30 s. */
 export const MIN_BACKOFF_MS = 500
@@ -30,3 +30,7 @@ export const TICK_MS = 250
 export const STOP_GRACE_MS = 3_000
 /** A coordinator that leaves a work request unanswered this long is treated as lost. */
 export const REPLY_TIMEOUT_MS = 30_000
+/** Results wait this long for company before they are reported: fewer, larger report frames. */
+export const REPORT_DELAY_MS = 50
+/** A report is sent at once when this many results are waiting. */
+export const REPORT_BATCH = 64

@@ -7,6 +7,7 @@ import { logger } from '@libp2p/logger'
 import { MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
 import type { UnitResult } from '../protocols/work.ts'
 import { backoffMs, type CoordinatorLink } from './coordinator-link.ts'
+import { REPORT_BATCH, REPORT_DELAY_MS } from './constants.ts'
 
 const log = logger('peergrid:worker:reports')
 
@@ -14,6 +15,7 @@ export class ReportQueue {
   readonly #link: CoordinatorLink
   #waiting: UnitResult[] = []
   #inFlight: Promise<void> | undefined
+  #timer: NodeJS.Timeout | undefined
   delivered = 0
 
   constructor (link: CoordinatorLink) {
@@ -24,10 +26,13 @@ export class ReportQueue {
 
   add (result: UnitResult): void {
     this.#waiting.push(result)
-    this.flush()
+    if (this.#waiting.length >= REPORT_BATCH) this.flush()
+    else this.#timer ??= setTimeout(() => { this.#timer = undefined; this.flush() }, REPORT_DELAY_MS)
   }
 
   flush (): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
     if (this.#inFlight != null || this.#waiting.length === 0) return
     const batch = this.#waiting.splice(0, MAX_UNITS_PER_FRAME)
     this.#inFlight = this.#send(batch).finally(() => {

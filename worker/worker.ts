@@ -135,9 +135,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #pump (): void {
     if (this.#stopping) return
     const now = Date.now()
+    // Pull in batches (half the prefetch at least) rather than a unit per completion.
+    const batch = Math.max(1, Math.floor(this.prefetch / 2))
     for (const link of this.#links.values()) {
       const free = this.#capacity()
-      if (free <= 0) break
+      if (free < batch) break
       if (link.pulling > 0 || link.retryAt > now || (!link.hasWork && link.idleUntil > now)) continue
       void this.#pull(link, free)
     }
