@@ -27,7 +27,7 @@ export interface WorkerInit extends EngineInit {
   bootstrap?: string[]
   listen?: string[]
   transports?: TransportName[]
-  /** Leases queued beyond running ones; default: enough for 50 ms of work per thread, at least 2 per thread. */
+  /** Leases queued beyond running ones; default: about PREFETCH_WINDOW_MS of work per thread, at least 2 per thread. */
   prefetch?: number
   idleRecheckMs?: number
   /** Test hook: rewrites outputs before they are reported (fixtures that lie). */

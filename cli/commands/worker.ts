@@ -36,7 +36,7 @@ export function registerWorker (program: Command): void {
     .option('-b, --bootstrap <multiaddr>', 'peer to join (a coordinator or any worker); repeatable (default: as for --coordinator of submit)', collect)
     .option('-t, --threads <n>', 'threads to donate (default: one per core)', parseThreads)
     .option('-d, --data-dir <dir>', 'identity directory', defaultDataDir('worker'))
-    .option('--prefetch <n>', 'units queued beyond the running ones (default: 2 per thread)', parseIntegerIn('prefetch', 0, 1024))
+    .option('--prefetch <n>', 'units queued beyond the running ones (default: about 200 ms of work per thread, at least 2 per thread)', parseIntegerIn('prefetch', 0, 1024))
     .option('--max-memory <mb>', 'heap cap of one unit thread in MiB (default 512)', parseIntegerIn('max-memory', 16, 1 << 20))
     .option('--nice <n>', 'niceness added to unit threads, 0 (normal) to 19 (only idle CPU; default)', parseIntegerIn('nice', 0, 19))
     .option('--transports <list>', `comma-separated transports to use (default: ${ALL_TRANSPORTS.join(',')})`)
