@@ -5,7 +5,7 @@
  */
 import type { JobKind } from '../jobs/kind.ts'
 import type { ResolvedJobSpec } from '../jobs/spec.ts'
-import { evaluateQuorum, type QuorumVerdict, type ReportedResult } from './quorum.ts'
+import type { QuorumVerdict, ReportedResult } from './quorum.ts'
 import type { PlacementCandidate } from './placement.ts'
 
 export interface UnitSlot extends PlacementCandidate {
@@ -20,6 +20,9 @@ export interface UnitSlot extends PlacementCandidate {
   done: boolean
 }
 
+/** Decides a unit from its results and outstanding leases: quorum or credibility validation. */
+export type Judge = (results: readonly ReportedResult[], outstanding: number) => QuorumVerdict
+
 export class JobSlot {
   readonly id: string
   readonly kind: JobKind
@@ -31,13 +34,15 @@ export class JobSlot {
   readonly fresh = new Set<UnitSlot>()
   remaining: number
   failed = 0
+  readonly #judge: Judge
 
-  constructor (id: string, kind: JobKind, spec: ResolvedJobSpec, payloads: string[]) {
+  constructor (id: string, kind: JobKind, spec: ResolvedJobSpec, payloads: string[], judge: Judge) {
+    this.#judge = judge
     this.id = id
     this.kind = kind
     this.spec = spec
     this.units = payloads.map((payload, idx) => ({
-      idx, payload, results: [], outputs: new Map(), active: new Set(), peers: new Set(), need: spec.quorum, done: false
+      idx, payload, results: [], outputs: new Map(), active: new Set(), peers: new Set(), need: spec.validation === 'credibility' ? 1 : spec.quorum, done: false
     }))
     this.remaining = this.units.length
     for (const unit of this.units) this.fresh.add(unit)
@@ -45,7 +50,7 @@ export class JobSlot {
 
   /** Re-evaluates a unit after any change and files it where the scheduler will find it. */
   evaluate (unit: UnitSlot): QuorumVerdict {
-    const verdict = evaluateQuorum(unit.results, unit.active.size, { quorum: this.spec.quorum, maxResults: this.spec.maxResults })
+    const verdict = this.#judge(unit.results, unit.active.size)
     unit.need = verdict.verdict === 'pending' ? verdict.more : 0
     this.refile(unit)
     return verdict
@@ -61,6 +66,13 @@ export class JobSlot {
       if (unit.need > 0) this.started.add(unit)
       else this.started.delete(unit)
     }
+  }
+
+  /** Brings a finished unit back (backtracking after a ban). */
+  reopen (unit: UnitSlot): void {
+    if (!unit.done) return
+    unit.done = false
+    this.remaining++
   }
 
   close (unit: UnitSlot): void {

@@ -12,16 +12,17 @@ export interface PlacementCandidate {
 }
 
 /**
- * Picks up to `max` units for `peer`, at most one replica of each. `started` is scanned
+ * Picks up to `max` units for `peer`, at most one replica of each, among those `allowed`
+ * (trust rules: a young peer never backs another young peer). `started` is scanned
  * whole (it is small: units in flight); `fresh` is read only as far as needed, so a pull
  * costs O(in-flight + max), not O(units in the job).
  */
-export function pickForPeer<C extends PlacementCandidate> (started: Iterable<C>, fresh: Iterable<C>, peer: string, max: number): C[] {
+export function pickForPeer<C extends PlacementCandidate> (started: Iterable<C>, fresh: Iterable<C>, peer: string, max: number, allowed: (c: C) => boolean = () => true): C[] {
   const picked: C[] = []
   if (max <= 0) return picked
   for (const source of [started, fresh]) {
     for (const c of source) {
-      if (c.need <= 0 || c.peers.has(peer)) continue
+      if (c.need <= 0 || c.peers.has(peer) || !allowed(c)) continue
       picked.push(c)
       if (picked.length >= max) return picked
     }

@@ -1,16 +1,21 @@
 /**
  * The scheduler owns the life of units: `waiting → leased → reported → accepted | failed`.
- * It leases units to pulling peers, records results, validates them by quorum, re-issues
- * expired leases and merges finished jobs. Each public call is one store transaction.
+ * It leases units (and spot-checks) to pulling peers, records results, validates them by
+ * quorum or credibility, keeps reputations, bans liars and backtracks what they touched,
+ * re-issues expired leases and merges finished jobs. Each public call is one transaction.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { getKind } from '../jobs/registry.ts'
 import { withDefaults, type JobSpec, type ResolvedJobSpec } from '../jobs/spec.ts'
-import { JobSlot, type UnitSlot } from './job-slot.ts'
+import { evaluateCredibility } from './credibility.ts'
+import { JobSlot, type Judge, type UnitSlot } from './job-slot.ts'
+import { PeerBook } from './peer-book.ts'
 import { pickForPeer } from './placement.ts'
-import type { ResultStatus, Store } from './store.ts'
+import { evaluateQuorum } from './quorum.ts'
+import { SpotCheckPool, spotCheckRate, type SpotEntry } from './spot-checks.ts'
+import type { JobRow, ResultStatus, Store } from './store.ts'
 
 const log = logger('peergrid:scheduler')
 
@@ -37,53 +42,83 @@ export type ResultAck = 'OK' | 'NOT_FOUND' | 'LEASE_EXPIRED'
 export interface SchedulerEvents {
   'job:added': [{ jobId: string }]
   'unit:accepted': [{ jobId: string, unitIndex: number, peers: string[] }]
+  'unit:reopened': [{ jobId: string, unitIndex: number }]
   'job:finished': [{ jobId: string, state: 'completed' | 'failed' | 'cancelled' }]
   'lease:expired': [{ leaseId: string, peer: string }]
 }
 
 interface LiveLease { id: string, peer: string, job: JobSlot, unit: UnitSlot, deadlineMs: number }
+interface SpotLease { id: string, peer: string, entry: SpotEntry, deadlineMs: number, timeoutMs: number }
 
 export type Clock = () => number
 
+const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url')
+
 export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly peers: PeerBook
   readonly #store: Store
   readonly #now: Clock
+  readonly #random: () => number
   readonly #jobs = new Map<string, JobSlot>()
   readonly #leases = new Map<string, LiveLease>()
+  readonly #spots = new Map<string, SpotLease>()
+  readonly #pool: SpotCheckPool
   #cursor = 0
+  /** Grows with every ban, so a verdict can tell that a ban it caused re-decided its unit. */
+  #bans = 0
   // Lease ids need only be unique: a result is honoured only from the peer that holds the lease.
   readonly #leasePrefix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`
   #leaseCounter = 0
 
-  constructor (store: Store, now: Clock = Date.now) {
+  constructor (store: Store, now: Clock = Date.now, random: () => number = Math.random, options: { bans?: boolean } = {}) {
     super()
     this.#store = store
     this.#now = now
+    this.#random = random
+    this.#pool = new SpotCheckPool(random)
+    this.peers = new PeerBook(store, options)
+    this.peers.on('peer:banned', ({ peer }) => { this.#onBanned(peer) })
+  }
+
+  #judge (spec: ResolvedJobSpec): Judge {
+    if (spec.validation === 'quorum') return (results, outstanding) => evaluateQuorum(results, outstanding, { quorum: spec.quorum, maxResults: spec.maxResults })
+    const rule = { errorRate: spec.errorRate, maxMaliciousFraction: spec.maxMaliciousFraction, minQuorum: spec.minQuorum, maxReplicas: spec.maxReplicas }
+    return (results, outstanding) => evaluateCredibility(results, outstanding, rule, (peer) => this.peers.vote(peer, spec.maxMaliciousFraction), this.peers.colluded)
+  }
+
+  #loadJob (row: JobRow): JobSlot {
+    const spec = withDefaults(JSON.parse(row.spec_json) as JobSpec)
+    const units = this.#store.unitsOf(row.id)
+    const job = new JobSlot(row.id, getKind(row.kind), spec, units.map((u) => u.payload_json), this.#judge(spec))
+    for (const result of this.#store.openResults(row.id)) {
+      const unit = job.units[result.idx]!
+      unit.results.push(result.digest != null ? { peer: result.peer, digest: result.digest } : { peer: result.peer })
+      unit.peers.add(result.peer)
+      if (result.digest != null && result.output != null) unit.outputs.set(result.digest, result.output)
+    }
+    for (const u of units) {
+      if (u.state === 'failed') job.failed++
+      if (u.state !== 'waiting') job.close(job.units[u.idx]!)
+    }
+    this.#jobs.set(row.id, job)
+    return job
   }
 
   /** Rebuilds the in-memory indexes from the store (start and restart). */
   load (): void {
     this.#jobs.clear()
     this.#leases.clear()
-    for (const row of this.#store.jobsInState('running')) {
-      const spec = withDefaults(JSON.parse(row.spec_json) as JobSpec)
-      const units = this.#store.unitsOf(row.id)
-      const job = new JobSlot(row.id, getKind(row.kind), spec, units.map((u) => u.payload_json))
-      for (const result of this.#store.openResults(row.id)) {
-        const unit = job.units[result.idx]!
-        unit.results.push(result.digest != null ? { peer: result.peer, digest: result.digest } : { peer: result.peer })
-        unit.peers.add(result.peer)
-        if (result.digest != null && result.output != null) unit.outputs.set(result.digest, result.output)
-      }
-      for (const u of units) {
-        if (u.state === 'accepted' || u.state === 'failed' || u.state === 'cancelled') {
-          if (u.state === 'failed') job.failed++
-          job.close(job.units[u.idx]!)
-        }
-      }
-      this.#jobs.set(row.id, job)
-    }
+    this.#spots.clear()
+    for (const row of this.#store.jobsInState('running')) this.#loadJob(row)
     for (const lease of this.#store.activeLeases()) {
+      if (lease.spot === 1) {
+        const unit = this.#store.getUnit(lease.job_id, lease.idx)
+        const kind = this.#store.getJob(lease.job_id)?.kind
+        if (unit?.digest == null || kind == null) continue
+        const entry = { jobId: lease.job_id, idx: lease.idx, kind, payload: unit.payload_json, digest: unit.digest, peers: new Set<string>() }
+        this.#spots.set(lease.id, { id: lease.id, peer: lease.peer, entry, deadlineMs: lease.deadline_ms, timeoutMs: lease.deadline_ms - lease.issued_ms })
+        continue
+      }
       const job = this.#jobs.get(lease.job_id)
       const unit = job?.units[lease.idx]
       if (job == null || unit == null || unit.done) continue
@@ -95,7 +130,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       for (const unit of job.units) if (!unit.done) job.evaluate(unit)
       if (job.remaining === 0) this.#store.transaction(() => this.#finish(job))
     }
-    log('loaded %d running jobs, %d active leases', this.#jobs.size, this.#leases.size)
+    log('loaded %d running jobs, %d active leases', this.#jobs.size, this.#leases.size + this.#spots.size)
   }
 
   /** Stores a validated job and its units; returns the job id. */
@@ -105,10 +140,31 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const payloads = kind.split(resolved.params, resolved.units).map((u) => JSON.stringify(u))
     const id = `j${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
     this.#store.insertJob({ id, name: resolved.name, kind: kind.name, spec_json: JSON.stringify(spec), state: 'running', units_total: payloads.length, submitter, created_ms: this.#now() }, payloads)
-    this.#jobs.set(id, new JobSlot(id, kind, resolved, payloads))
+    this.#jobs.set(id, new JobSlot(id, kind, resolved, payloads, this.#judge(resolved)))
     log('job %s (%s) added with %d units', id, kind.name, payloads.length)
     this.emit('job:added', { jobId: id })
     return { jobId: id, units: payloads.length }
+  }
+
+  /**
+   * Accepts a unit on the coordinator's own computation (credibility 1): how a fresh grid
+   * gets its first known answers for spot-checks.
+   */
+  addTrustedResult (jobId: string, idx: number, output: Uint8Array): boolean {
+    const job = this.#jobs.get(jobId)
+    const unit = job?.units[idx]
+    if (job == null || unit == null || unit.done) return false
+    const now = this.#now()
+    const digest = digestOf(output)
+    this.#store.transaction(() => {
+      if (!this.#store.acceptUnit(job.id, idx, digest, output, now)) return
+      this.#store.bumpJob(job.id, 'units_accepted')
+      for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
+      this.#pool.add({ jobId, idx, kind: job.kind.name, payload: unit.payload, digest, peers: new Set() })
+      job.close(unit)
+      if (job.remaining === 0) this.#finish(job)
+    })
+    return true
   }
 
   /** Running jobs that still have units to hand out, with how many. */
@@ -116,19 +172,33 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return [...this.#jobs.values()].filter((j) => j.hasWork).map((j) => ({ jobId: j.id, kind: j.kind.name, waiting: j.waiting }))
   }
 
-  /** Leases up to `max` units to `peer`, round-robin over running jobs. */
+  #newLeaseId (): string {
+    return `${this.#leasePrefix}${(this.#leaseCounter++).toString(36)}`
+  }
+
+  /** Leases up to `max` units to `peer`, round-robin over running jobs, some of them spot-checks. */
   lease (peer: string, max: number, jobIds: readonly string[] = []): IssuedLease[] {
+    if (this.peers.isBanned(peer)) return []
     const jobs = [...this.#jobs.values()].filter((j) => j.hasWork && (jobIds.length === 0 || jobIds.includes(j.id)))
     if (jobs.length === 0 || max <= 0) return []
     const now = this.#now()
     const issued: IssuedLease[] = []
+    const rate = spotCheckRate(this.peers.reputation(peer))
+    // Young peers' votes are one vote together: a second young replica of a unit buys nothing.
+    const young = this.peers.isYoung(peer)
+    const hasYoungVote = (unit: UnitSlot): boolean => unit.results.some((r) => this.peers.isYoung(r.peer)) ||
+      [...unit.active].some((id) => { const holder = this.#leases.get(id)?.peer; return holder != null && this.peers.isYoung(holder) })
     this.#store.transaction(() => {
       for (let i = 0; i < jobs.length && issued.length < max; i++) {
         const job = jobs[(this.#cursor + i) % jobs.length]!
-        for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length)) {
-          const id = `${this.#leasePrefix}${(this.#leaseCounter++).toString(36)}`
+        const allowed = young && job.spec.validation === 'credibility' ? (unit: UnitSlot) => !hasYoungVote(unit) : undefined
+        for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length, allowed)) {
+          const spot = job.spec.validation === 'credibility' && this.#random() < rate ? this.#pool.pick(peer) : undefined
+          if (spot != null) issued.push(this.#issueSpot(peer, spot, job.spec.unitTimeoutMs, now))
+          if (issued.length >= max) break
+          const id = this.#newLeaseId()
           const deadlineMs = now + job.spec.unitTimeoutMs
-          this.#store.insertLease({ id, job_id: job.id, idx: unit.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active' })
+          this.#store.insertLease({ id, job_id: job.id, idx: unit.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active', spot: 0 })
           unit.active.add(id)
           unit.peers.add(peer)
           job.evaluate(unit)
@@ -141,6 +211,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return issued
   }
 
+  #issueSpot (peer: string, entry: SpotEntry, timeoutMs: number, now: number): IssuedLease {
+    const id = this.#newLeaseId()
+    const deadlineMs = now + timeoutMs
+    this.#store.insertLease({ id, job_id: entry.jobId, idx: entry.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active', spot: 1 })
+    this.#spots.set(id, { id, peer, entry, deadlineMs, timeoutMs })
+    return { id, jobId: entry.jobId, kind: entry.kind, unitIndex: entry.idx, payload: entry.payload, deadlineMs, timeoutMs }
+  }
+
   /** Records results from `peer`; validates and possibly accepts their units. */
   report (peer: string, results: readonly IncomingResult[]): ResultAck[] {
     const now = this.#now()
@@ -148,6 +226,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #recordResult (peer: string, r: IncomingResult, now: number): ResultAck {
+    const spot = this.#spots.get(r.leaseId)
+    if (spot != null && spot.peer === peer) return this.#recordSpotCheck(spot, r, now)
     const lease = this.#leases.get(r.leaseId)
     if (lease == null || lease.peer !== peer) {
       const stored = this.#store.getLease(r.leaseId)
@@ -157,7 +237,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const unit = job?.units[stored.idx]
       // A late result still counts while its unit is open and this peer has not voted on it:
       // the work is done and one vote per peer holds. Otherwise it is kept for the record only.
-      if (stored.state !== 'expired' || job == null || unit == null || unit.done || unit.results.some((x) => x.peer === peer)) {
+      if (stored.state !== 'expired' || stored.spot === 1 || this.peers.isBanned(peer) || job == null || unit == null || unit.done || unit.results.some((x) => x.peer === peer)) {
         this.#store.insertResult({ lease_id: r.leaseId, job_id: stored.job_id, idx: stored.idx, peer, status: r.status, digest: null, output: null, counted: 0, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
         return 'LEASE_EXPIRED'
       }
@@ -171,13 +251,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.#count(peer, r, job, unit, lease.id, now)
   }
 
+  #recordSpotCheck (spot: SpotLease, r: IncomingResult, now: number): ResultAck {
+    this.#spots.delete(spot.id)
+    this.#store.setLeaseState(spot.id, 'returned')
+    const digest = r.status === 'ok' && r.output != null ? digestOf(r.output) : null
+    this.#store.insertResult({ lease_id: spot.id, job_id: spot.entry.jobId, idx: spot.entry.idx, peer: spot.peer, status: r.status, digest, output: null, counted: 0, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
+    if (r.status === 'ok') this.peers.apply(spot.peer, digest === spot.entry.digest ? 'spot-pass' : 'spot-fail', now)
+    else this.peers.apply(spot.peer, r.status === 'timeout' ? 'timeout' : 'error', now)
+    return 'OK'
+  }
+
   #count (peer: string, r: IncomingResult, job: JobSlot, unit: UnitSlot, leaseId: string, now: number): ResultAck {
     let status: ResultStatus = r.status
     let digest: string | null = null
     if (r.status === 'ok') {
       try {
         job.kind.decodeOutput(r.output ?? new Uint8Array(), job.kind.parseUnit(JSON.parse(unit.payload)))
-        digest = createHash('sha256').update(r.output ?? new Uint8Array()).digest('base64url')
+        digest = digestOf(r.output ?? new Uint8Array())
         unit.outputs.set(digest, r.output ?? new Uint8Array())
       } catch (err) {
         status = 'invalid'
@@ -186,13 +276,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
     this.#store.insertResult({ lease_id: leaseId, job_id: job.id, idx: unit.idx, peer, status, digest, output: digest != null ? r.output ?? null : null, counted: 1, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
     this.#store.bumpJob(job.id, 'results_received')
-    if (status === 'invalid') this.#store.bumpPeer(peer, 'invalid', now)
-    else if (status !== 'ok') this.#store.bumpPeer(peer, status === 'timeout' ? 'timeouts' : 'errors', now)
     unit.results.push(digest != null ? { peer, digest } : { peer })
     // A failed attempt is not a vote: the peer may try this unit again (bounded by maxResults),
     // so that a unit is never stranded with only failed peers left to take it.
     if (digest == null && !unit.results.some((x) => x.peer === peer && x.digest != null)) unit.peers.delete(peer)
-    this.#settle(job, unit, now)
+    if (status === 'invalid') this.peers.apply(peer, 'invalid', now)
+    else if (status !== 'ok') this.peers.apply(peer, status === 'timeout' ? 'timeout' : 'error', now)
+    if (!unit.done && job.remaining > 0) this.#settle(job, unit, now)
     return 'OK'
   }
 
@@ -201,12 +291,26 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (verdict.verdict === 'accept') {
       if (this.#store.acceptUnit(job.id, unit.idx, verdict.digest, unit.outputs.get(verdict.digest)!, now)) {
         this.#store.bumpJob(job.id, 'units_accepted')
+        const losers = new Map<string, string[]>()
         for (const r of unit.results) {
-          if (r.digest === verdict.digest) this.#store.bumpPeer(r.peer, 'valid', now)
-          else if (r.digest != null) this.#store.bumpPeer(r.peer, 'invalid', now)
+          if (r.digest == null || r.digest === verdict.digest) continue
+          losers.set(r.digest, [...(losers.get(r.digest) ?? []), r.peer])
         }
+        for (const group of losers.values()) if (group.length > 1) this.peers.markColluding(group)
+        if (job.spec.validation === 'credibility') {
+          this.#pool.add({ jobId: job.id, idx: unit.idx, kind: job.kind.name, payload: unit.payload, digest: verdict.digest, peers: new Set(unit.results.map((r) => r.peer)) })
+        }
+        // Verdicts last: a ban they cause backtracks, and must see this unit accepted.
+        const bans = this.#bans
+        for (const r of [...unit.results]) {
+          if (r.digest === verdict.digest) this.peers.apply(r.peer, 'valid', now)
+          else if (r.digest != null) this.peers.apply(r.peer, 'invalid', now)
+        }
+        // A ban above re-opened and re-decided this unit already.
+        if (this.#bans !== bans && (unit.done || this.#store.getUnit(job.id, unit.idx)?.state !== 'accepted')) return
       }
-      for (const id of unit.active) this.#dropLease(id, 'cancelled')
+      if (unit.done) return
+      for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
       job.close(unit)
       this.emit('unit:accepted', { jobId: job.id, unitIndex: unit.idx, peers: verdict.peers })
     } else if (verdict.verdict === 'fail') {
@@ -216,7 +320,57 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       job.failed++
       job.close(unit)
     }
-    if (job.remaining === 0) this.#finish(job)
+    if (job.remaining === 0 && this.#jobs.has(job.id)) this.#finish(job)
+  }
+
+  /**
+   * A ban cancels the peer's leases, stops counting its open results and backtracks: every
+   * accepted unit whose answer it backed is re-opened and decided again without it.
+   */
+  #onBanned (peer: string): void {
+    this.#bans++
+    const now = this.#now()
+    this.#store.transaction(() => {
+      for (const [id, lease] of this.#leases) {
+        if (lease.peer !== peer) continue
+        this.#dropLease(id, 'cancelled')
+        lease.job.evaluate(lease.unit) // its replica must go out again
+      }
+      for (const [id, spot] of this.#spots) if (spot.peer === peer) { this.#spots.delete(id); this.#store.setLeaseState(id, 'cancelled') }
+      this.#pool.dropBackedBy(peer)
+      this.#store.discountOpenResults(peer)
+      const touched = new Set<JobSlot>()
+      for (const job of this.#jobs.values()) {
+        for (const unit of job.started) {
+          if (!unit.results.some((r) => r.peer === peer)) continue
+          unit.results = unit.results.filter((r) => r.peer !== peer)
+          touched.add(job)
+        }
+      }
+      for (const { job_id: jobId, idx } of this.#store.acceptedBackedBy(peer)) {
+        this.#store.reopenUnit(jobId, idx, peer, now)
+        let job = this.#jobs.get(jobId)
+        if (job == null) {
+          const row = this.#store.getJob(jobId)
+          if (row == null) continue
+          job = this.#loadJob(row) // a finished job comes back to running
+        } else {
+          const unit = job.units[idx]!
+          job.reopen(unit)
+          unit.results = []
+          unit.outputs.clear()
+          for (const result of this.#store.unitResults(jobId, idx)) {
+            unit.results.push(result.digest != null ? { peer: result.peer, digest: result.digest } : { peer: result.peer })
+            if (result.digest != null && result.output != null) unit.outputs.set(result.digest, result.output)
+          }
+        }
+        touched.add(job)
+        this.emit('unit:reopened', { jobId, unitIndex: idx })
+      }
+      for (const job of touched) {
+        for (const unit of job.units) if (!unit.done) this.#settle(job, unit, now)
+      }
+    })
   }
 
   #dropLease (id: string, state: 'cancelled' | 'expired' | 'released'): void {
@@ -232,7 +386,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#jobs.delete(job.id)
     for (const [id, lease] of this.#leases) if (lease.job === job) this.#dropLease(id, 'cancelled')
     if (job.failed > 0) {
-      this.#store.finishJob(job.id, 'failed', now, { error: `${job.failed} of ${job.units.length} units found no quorum within ${job.spec.maxResults} results` })
+      this.#store.finishJob(job.id, 'failed', now, { error: `${job.failed} of ${job.units.length} units found no accepted result within ${job.spec.maxResults} results` })
     } else {
       const outputs = this.#store.acceptedOutputs(job.id).map((bytes, idx) => job.kind.decodeOutput(bytes, job.kind.parseUnit(JSON.parse(job.units[idx]!.payload))))
       const result = job.kind.merge(job.spec.params, outputs)
@@ -247,6 +401,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let released = 0
     this.#store.transaction(() => {
       for (const id of leaseIds) {
+        const spot = this.#spots.get(id)
+        if (spot != null && spot.peer === peer) { this.#spots.delete(id); this.#store.setLeaseState(id, 'released'); released++; continue }
         const lease = this.#leases.get(id)
         if (lease == null || lease.peer !== peer) continue
         this.#dropLease(id, 'released')
@@ -262,18 +418,25 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   expire (): number {
     const now = this.#now()
     const due = [...this.#leases.values()].filter((l) => l.deadlineMs <= now)
-    if (due.length === 0) return 0
+    const dueSpots = [...this.#spots.values()].filter((s) => s.deadlineMs <= now)
+    if (due.length === 0 && dueSpots.length === 0) return 0
     this.#store.transaction(() => {
+      for (const spot of dueSpots) {
+        this.#spots.delete(spot.id)
+        this.#store.setLeaseState(spot.id, 'expired')
+        this.peers.apply(spot.peer, 'timeout', now)
+      }
       for (const lease of due) {
+        if (!this.#leases.has(lease.id)) continue
         this.#dropLease(lease.id, 'expired')
         // The unit may go back to this peer if nobody else takes it: a slow peer must not stall a unit.
         if (!lease.unit.results.some((r) => r.peer === lease.peer)) lease.unit.peers.delete(lease.peer)
-        this.#store.bumpPeer(lease.peer, 'timeouts', now)
-        this.#settle(lease.job, lease.unit, now)
+        this.peers.apply(lease.peer, 'timeout', now)
+        if (!lease.unit.done) this.#settle(lease.job, lease.unit, now)
       }
     })
-    for (const lease of due) this.emit('lease:expired', { leaseId: lease.id, peer: lease.peer })
-    return due.length
+    for (const lease of [...due, ...dueSpots]) this.emit('lease:expired', { leaseId: lease.id, peer: lease.peer })
+    return due.length + dueSpots.length
   }
 
   /** Stops a running job; outstanding leases are cancelled. Returns false when it was not running. */
@@ -290,5 +453,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return true
   }
 
-  get activeLeaseCount (): number { return this.#leases.size }
+  /** Bans or unbans a peer by an operator's decision. */
+  setBanned (peer: string, banned: boolean): void {
+    this.#store.transaction(() => { this.peers.apply(peer, banned ? 'ban' : 'unban', this.#now()) })
+  }
+
+  get activeLeaseCount (): number { return this.#leases.size + this.#spots.size }
+  get knownAnswers (): number { return this.#pool.size }
 }

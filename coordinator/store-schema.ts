@@ -2,7 +2,7 @@
  * The coordinator's SQLite schema. Jobs, units, leases and results are the durable truth;
  * the scheduler's in-memory indexes are rebuilt from them on start.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS leases (
   peer TEXT NOT NULL,
   issued_ms INTEGER NOT NULL,
   deadline_ms INTEGER NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('active', 'returned', 'expired', 'released', 'cancelled'))
+  state TEXT NOT NULL CHECK (state IN ('active', 'returned', 'expired', 'released', 'cancelled')),
+  -- 1: a spot-check, a unit whose answer is already known, sent to test the peer
+  spot INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS leases_active ON leases (state) WHERE state = 'active';
 CREATE INDEX IF NOT EXISTS leases_unit ON leases (job_id, idx);
@@ -63,6 +65,7 @@ CREATE TABLE IF NOT EXISTS results (
   received_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS results_unit ON results (job_id, idx);
+CREATE INDEX IF NOT EXISTS results_peer ON results (peer);
 
 -- Append-only audit of unit verdicts: proves each unit was accepted exactly once.
 CREATE TABLE IF NOT EXISTS unit_events (
@@ -81,6 +84,24 @@ CREATE TABLE IF NOT EXISTS peers (
   valid INTEGER NOT NULL DEFAULT 0,
   invalid INTEGER NOT NULL DEFAULT 0,
   errors INTEGER NOT NULL DEFAULT 0,
-  timeouts INTEGER NOT NULL DEFAULT 0
+  timeouts INTEGER NOT NULL DEFAULT 0,
+  spot_passed INTEGER NOT NULL DEFAULT 0,
+  spot_failed INTEGER NOT NULL DEFAULT 0,
+  score REAL NOT NULL DEFAULT 0.5,
+  state TEXT NOT NULL DEFAULT 'probation' CHECK (state IN ('probation', 'trusted', 'banned'))
 );
+
+-- Every reputation change, for the history chart and for audits.
+CREATE TABLE IF NOT EXISTS peer_history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  peer TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  score REAL NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS peer_history_peer ON peer_history (peer, seq);
+
+-- Pairs of peers that agreed on an answer proven wrong: their votes are never independent again.
+CREATE TABLE IF NOT EXISTS collusions (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 `

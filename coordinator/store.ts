@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { SCHEMA, SCHEMA_VERSION } from './store-schema.ts'
+import type { PeerState, Reputation } from './reputation.ts'
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled'
 export type UnitState = 'waiting' | 'leased' | 'reported' | 'accepted' | 'failed' | 'cancelled'
@@ -33,15 +34,16 @@ export interface JobRow {
 }
 
 export interface UnitRow { job_id: string, idx: number, payload_json: string, state: UnitState, digest: string | null }
-export interface LeaseRow { id: string, job_id: string, idx: number, peer: string, issued_ms: number, deadline_ms: number, state: LeaseState }
+export interface LeaseRow { id: string, job_id: string, idx: number, peer: string, issued_ms: number, deadline_ms: number, state: LeaseState, spot: number }
 export interface ResultRow { lease_id: string, job_id: string, idx: number, peer: string, status: ResultStatus, digest: string | null, output: Uint8Array | null, counted: number, cpu_ms: number, received_ms: number }
-export interface PeerRow { id: string, first_seen_ms: number, last_seen_ms: number, address: string | null, valid: number, invalid: number, errors: number, timeouts: number }
-export type PeerCounter = 'valid' | 'invalid' | 'errors' | 'timeouts'
+export interface PeerRow { id: string, first_seen_ms: number, last_seen_ms: number, address: string | null, valid: number, invalid: number, errors: number, timeouts: number, spot_passed: number, spot_failed: number, score: number, state: PeerState }
+export interface PeerHistoryRow { at_ms: number, event: string, score: number, state: PeerState }
 
 export class StoreError extends Error {
   override name = 'StoreError'
 }
 
+const PEER_COLUMNS = 'id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts, spot_passed, spot_failed, score, state'
 const JOB_COLUMNS = 'id, name, kind, spec_json, state, units_total, units_accepted, units_failed, results_received, submitter, created_ms, finished_ms, error, result_json, result_file_name, result_media_type'
 
 export class Store {
@@ -150,6 +152,10 @@ export class Store {
 
   // units
 
+  getUnit (jobId: string, idx: number): UnitRow | undefined {
+    return this.#get<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? AND idx = ?', jobId, idx)
+  }
+
   unitsOf (jobId: string): UnitRow[] {
     return this.#all<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? ORDER BY idx', jobId)
   }
@@ -186,16 +192,16 @@ export class Store {
   // leases
 
   insertLease (lease: LeaseRow): void {
-    this.#run('INSERT INTO leases (id, job_id, idx, peer, issued_ms, deadline_ms, state) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      lease.id, lease.job_id, lease.idx, lease.peer, lease.issued_ms, lease.deadline_ms, lease.state)
+    this.#run('INSERT INTO leases (id, job_id, idx, peer, issued_ms, deadline_ms, state, spot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      lease.id, lease.job_id, lease.idx, lease.peer, lease.issued_ms, lease.deadline_ms, lease.state, lease.spot)
   }
 
   getLease (id: string): LeaseRow | undefined {
-    return this.#get<LeaseRow>('SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state FROM leases WHERE id = ?', id)
+    return this.#get<LeaseRow>('SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state, spot FROM leases WHERE id = ?', id)
   }
 
   activeLeases (): LeaseRow[] {
-    return this.#all<LeaseRow>("SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state FROM leases WHERE state = 'active'")
+    return this.#all<LeaseRow>("SELECT id, job_id, idx, peer, issued_ms, deadline_ms, state, spot FROM leases WHERE state = 'active'")
   }
 
   setLeaseState (id: string, state: LeaseState): void {
@@ -235,9 +241,55 @@ export class Store {
       ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, address = COALESCE(excluded.address, peers.address)`, id, at, at, address)
   }
 
-  bumpPeer (id: string, counter: PeerCounter, at: number): void {
-    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, ${counter}) VALUES (?, ?, ?, 1)
-      ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, ${counter} = ${counter} + 1`, id, at, at)
+  getPeer (id: string): PeerRow | undefined {
+    return this.#get<PeerRow>(`SELECT ${PEER_COLUMNS} FROM peers WHERE id = ?`, id)
+  }
+
+  /** Persists a peer's reputation after `event`, with a history row. */
+  savePeer (id: string, r: Reputation, event: string, at: number): void {
+    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, valid, invalid, errors, timeouts, spot_passed, spot_failed, score, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, valid = excluded.valid, invalid = excluded.invalid, errors = excluded.errors,
+        timeouts = excluded.timeouts, spot_passed = excluded.spot_passed, spot_failed = excluded.spot_failed, score = excluded.score, state = excluded.state`,
+    id, at, at, r.valid, r.invalid, r.errors, r.timeouts, r.spotPassed, r.spotFailed, r.score, r.state)
+    this.#run('INSERT INTO peer_history (peer, at_ms, event, score, state) VALUES (?, ?, ?, ?, ?)', id, at, event, r.score, r.state)
+  }
+
+  peerHistory (id: string, limit = 1000): PeerHistoryRow[] {
+    return this.#all<PeerHistoryRow>('SELECT at_ms, event, score, state FROM (SELECT seq, at_ms, event, score, state FROM peer_history WHERE peer = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq', id, limit)
+  }
+
+  addCollusion (a: string, b: string): void {
+    const [x, y] = a < b ? [a, b] : [b, a]
+    this.#run('INSERT OR IGNORE INTO collusions (a, b) VALUES (?, ?)', x, y)
+  }
+
+  collusions (): Array<{ a: string, b: string }> {
+    return this.#all('SELECT a, b FROM collusions')
+  }
+
+  /** Accepted units whose canonical result this peer returned: what its ban re-opens. */
+  acceptedBackedBy (peer: string): Array<{ job_id: string, idx: number }> {
+    return this.#all(`SELECT DISTINCT r.job_id, r.idx FROM results r JOIN units u ON u.job_id = r.job_id AND u.idx = r.idx
+      WHERE r.peer = ? AND r.counted = 1 AND u.state = 'accepted' AND r.digest = u.digest`, peer)
+  }
+
+  /** Stops counting every result of a peer on units that are not final. */
+  discountOpenResults (peer: string): void {
+    this.#run(`UPDATE results SET counted = 0 WHERE peer = ? AND counted = 1 AND EXISTS
+      (SELECT 1 FROM units u WHERE u.job_id = results.job_id AND u.idx = results.idx AND u.state = 'waiting')`, peer)
+  }
+
+  /** Re-opens an accepted unit and stops counting the banned peer's results on it. */
+  reopenUnit (jobId: string, idx: number, peer: string, at: number): void {
+    this.#run("UPDATE units SET state = 'waiting', digest = NULL, output = NULL, accepted_ms = NULL WHERE job_id = ? AND idx = ? AND state = 'accepted'", jobId, idx)
+    this.#run('UPDATE results SET counted = 0 WHERE job_id = ? AND idx = ? AND peer = ?', jobId, idx, peer)
+    this.#run("UPDATE jobs SET units_accepted = units_accepted - 1, state = 'running', finished_ms = NULL, result_json = NULL, result_file = NULL, result_file_name = NULL, result_media_type = NULL WHERE id = ?", jobId)
+    this.logUnitEvent(jobId, idx, 'reopened', at)
+  }
+
+  /** Counted results of one unit with their outputs. */
+  unitResults (jobId: string, idx: number): ResultRow[] {
+    return this.#all<ResultRow>('SELECT lease_id, job_id, idx, peer, status, digest, output, counted, cpu_ms, received_ms FROM results WHERE job_id = ? AND idx = ? AND counted = 1 ORDER BY received_ms', jobId, idx)
   }
 
   /** Active leases of a job's units, for showing which units are out. */
@@ -246,6 +298,6 @@ export class Store {
   }
 
   listPeers (): PeerRow[] {
-    return this.#all<PeerRow>('SELECT id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts FROM peers ORDER BY first_seen_ms, id')
+    return this.#all<PeerRow>(`SELECT ${PEER_COLUMNS} FROM peers ORDER BY first_seen_ms, id`)
   }
 }

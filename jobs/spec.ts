@@ -11,6 +11,9 @@ export const MAX_QUORUM = 16
 export const MAX_RESULTS_PER_UNIT = 64
 export const DEFAULT_QUORUM = 2
 export const DEFAULT_UNIT_TIMEOUT_MS = 5 * 60_000
+export const DEFAULT_ERROR_RATE = 1e-4
+export const DEFAULT_MAX_MALICIOUS_FRACTION = 0.3
+export const DEFAULT_MAX_REPLICAS = 12
 
 /** A validated job file. Optional settings are filled in by {@link withDefaults}. */
 export interface JobSpec {
@@ -25,7 +28,19 @@ export interface JobSpec {
   unitTimeoutMs?: number
   /** Results a unit may collect before it is marked failed, like BOINC's max_total_results. */
   maxResults?: number
+  /** `quorum`: `quorum` byte-identical results; `credibility`: Sarmenta's credibility threshold. */
+  validation?: Validation
+  /** Credibility validation: acceptable probability that an accepted result is wrong (ε). */
+  errorRate?: number
+  /** Credibility validation: assumed worst-case fraction of malicious peers (f). */
+  maxMaliciousFraction?: number
+  /** Credibility validation: independent agreeing results needed at least. */
+  minQuorum?: number
+  /** Credibility validation: results a unit may collect before it is marked failed. */
+  maxReplicas?: number
 }
+
+export type Validation = 'quorum' | 'credibility'
 
 export type ResolvedJobSpec = Required<Omit<JobSpec, 'name'>> & { name: string }
 
@@ -34,7 +49,12 @@ const settings: Record<string, JsonSchema> = {
   units: { type: 'integer', minimum: 1, maximum: MAX_UNITS_PER_JOB, description: 'How many work units to split the job into.' },
   quorum: { type: 'integer', minimum: 1, maximum: MAX_QUORUM, default: DEFAULT_QUORUM, description: 'Matching results from distinct peers needed to accept a unit.' },
   unitTimeoutMs: { type: 'integer', minimum: 100, maximum: 7 * 24 * 3_600_000, default: DEFAULT_UNIT_TIMEOUT_MS, description: 'Lease deadline of one unit, in milliseconds.' },
-  maxResults: { type: 'integer', minimum: 1, maximum: MAX_RESULTS_PER_UNIT, description: 'Results a unit may collect before it is marked failed (default: quorum + 3).' }
+  maxResults: { type: 'integer', minimum: 1, maximum: MAX_RESULTS_PER_UNIT, description: 'Results a unit may collect before it is marked failed (default: quorum + 3).' },
+  validation: { enum: ['quorum', 'credibility'], default: 'quorum', description: 'quorum: byte-identical results from `quorum` distinct peers; credibility: a result group whose credibility reaches 1 - errorRate.' },
+  errorRate: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: DEFAULT_ERROR_RATE, description: 'Credibility validation: acceptable probability that an accepted unit is wrong.' },
+  maxMaliciousFraction: { type: 'number', minimum: 0, maximum: 0.6, default: DEFAULT_MAX_MALICIOUS_FRACTION, description: 'Credibility validation: assumed worst-case fraction of malicious peers.' },
+  minQuorum: { type: 'integer', minimum: 1, maximum: MAX_QUORUM, default: 1, description: 'Credibility validation: independent agreeing results needed at least.' },
+  maxReplicas: { type: 'integer', minimum: 1, maximum: MAX_RESULTS_PER_UNIT, default: DEFAULT_MAX_REPLICAS, description: 'Credibility validation: results a unit may collect before it is marked failed.' }
 }
 
 /** The JSON Schema of a job file, one `if kind then params` branch per registered kind. */
@@ -127,13 +147,20 @@ export function parseJobSpec (text: string): SpecCheck {
 
 export function withDefaults (spec: JobSpec): ResolvedJobSpec {
   const quorum = spec.quorum ?? DEFAULT_QUORUM
+  const validation = spec.validation ?? 'quorum'
+  const maxReplicas = spec.maxReplicas ?? DEFAULT_MAX_REPLICAS
   return {
+    validation,
+    errorRate: spec.errorRate ?? DEFAULT_ERROR_RATE,
+    maxMaliciousFraction: spec.maxMaliciousFraction ?? DEFAULT_MAX_MALICIOUS_FRACTION,
+    minQuorum: spec.minQuorum ?? 1,
+    maxReplicas,
     kind: spec.kind,
     params: spec.params,
     units: spec.units,
     name: spec.name ?? spec.kind,
     quorum,
     unitTimeoutMs: spec.unitTimeoutMs ?? DEFAULT_UNIT_TIMEOUT_MS,
-    maxResults: spec.maxResults ?? quorum + 3
+    maxResults: validation === 'credibility' ? maxReplicas : spec.maxResults ?? quorum + 3
   }
 }

@@ -150,7 +150,7 @@ describe('Scheduler', () => {
     expect(scheduler.lease('D', 1)).toEqual([])
     const job = store.getJob(jobId)
     expect(job?.state).toBe('failed')
-    expect(job?.error).toMatch(/1 of 1 units found no quorum within 3 results/)
+    expect(job?.error).toMatch(/1 of 1 units found no accepted result within 3 results/)
   })
 
   it('carries on after a restart on the same database, accepting no unit twice', () => {
