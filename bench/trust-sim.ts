@@ -106,9 +106,12 @@ export function simulate (settings: SimSettings): SimReport {
       if (out == null) truth.set(payload, out = primes.encodeOutput(primes.run(primes.parseUnit(JSON.parse(payload)))))
       return out
     }
-    const wrong = (payload: string, offset: number): Uint8Array => {
-      const { count } = primes.decodeOutput(truthOf(payload), primes.parseUnit(JSON.parse(payload))) as { count: number }
-      return primes.encodeOutput({ count: count + offset })
+    // A lie must look plausible (a count the unit could have), or decoding alone would catch it.
+    const wrong = (payload: string, k: number): Uint8Array => {
+      const unit = primes.parseUnit(JSON.parse(payload)) as { from: number, to: number }
+      const { count } = primes.decodeOutput(truthOf(payload), unit) as { count: number }
+      const span = unit.to - unit.from
+      return primes.encodeOutput({ count: (count + 1 + (k % span)) % (span + 1) })
     }
     // The coordinator computes a few units itself: the first known answers for spot-checks.
     const units = store.unitsOf(jobId)
@@ -146,10 +149,10 @@ export function simulate (settings: SimSettings): SimReport {
           const r = random()
           let output: Uint8Array
           switch (actor.behaviour) {
-            case 'honest': output = r < honestErrorRate ? wrong(l.payload, 1 + Math.floor(random() * 1000)) : truthOf(l.payload); break
-            case 'liar': output = wrong(l.payload, 1 + Math.floor(random() * 1000)); break
-            case 'colluder': output = wrong(l.payload, 1); break
-            case 'saboteur': output = r < actor.lieRate ? wrong(l.payload, 1 + Math.floor(random() * 1000)) : truthOf(l.payload); break
+            case 'honest': output = r < honestErrorRate ? wrong(l.payload, Math.floor(random() * 1000)) : truthOf(l.payload); break
+            case 'liar': output = wrong(l.payload, Math.floor(random() * 1000)); break
+            case 'colluder': output = wrong(l.payload, 0); break
+            case 'saboteur': output = r < actor.lieRate ? wrong(l.payload, Math.floor(random() * 1000)) : truthOf(l.payload); break
           }
           return { leaseId: l.id, status: 'ok' as const, output }
         })
