@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander'
 import { registerCancel } from './commands/cancel.ts'
 import { registerCoordinator } from './commands/coordinator.ts'
 import { registerDemo } from './commands/demo.ts'
+import { registerPeers } from './commands/peers.ts'
 import { registerResults } from './commands/results.ts'
 import { registerRun } from './commands/run.ts'
 import { registerStatus } from './commands/status.ts'
@@ -25,6 +26,7 @@ export function buildProgram (): Command {
   registerStatus(program)
   registerResults(program)
   registerCancel(program)
+  registerPeers(program)
   registerDemo(program)
   return program
 }

@@ -12,6 +12,7 @@ import { PROTOCOLS } from '../protocols/ids.ts'
 import { decodeJobResponse, encodeJobRequest, type JobRequest, type JobResponseBody, type JobStatus, type ResultReply } from '../protocols/jobs.ts'
 import { createPeerGridNode, type PeerGridNode } from '../protocols/node.ts'
 import { request } from '../protocols/stream.ts'
+import { decodeAdminResponse, encodeAdminRequest, type AdminRequest, type AdminResponseBody, type PeerInfo } from '../protocols/admin.ts'
 
 export class CoordinatorRequestError extends Error {
   override name = 'CoordinatorRequestError'
@@ -70,6 +71,24 @@ export class JobsClient {
 
   async cancel (jobId: string): Promise<void> {
     await this.#ask({ type: 'cancelJob', jobId }, 'cancelled')
+  }
+
+  async #admin<T extends AdminResponseBody['type']> (req: AdminRequest, expect: T): Promise<Extract<AdminResponseBody, { type: T }>> {
+    const bytes = await request(this.#node, this.#coordinator, PROTOCOLS.admin, encodeAdminRequest(req), { maxFrameSize: 64 * 1024 * 1024, timeoutMs: this.#timeoutMs })
+    const response = decodeAdminResponse(bytes)
+    if (response.status !== 'OK') throw new CoordinatorRequestError(response.status, response.message)
+    if (response.body.type !== expect) throw new CoordinatorRequestError('MALFORMED', `expected a ${expect} reply, got ${response.body.type}`)
+    return response.body as Extract<AdminResponseBody, { type: T }>
+  }
+
+  /** Every peer this coordinator knows, with its reputation. */
+  async peers (): Promise<readonly PeerInfo[]> {
+    return (await this.#admin({ type: 'listPeers', token: '' }, 'peers')).peers
+  }
+
+  /** Bans (or unbans) a peer; needs the coordinator's admin token. */
+  async setBan (peer: string, banned: boolean, token: string): Promise<PeerInfo> {
+    return (await this.#admin({ type: 'setBan', token, peer, banned }, 'banSet')).peer
   }
 
   async close (): Promise<void> {

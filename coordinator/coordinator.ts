@@ -2,9 +2,15 @@
  * A coordinator: a super-peer that owns jobs. It wires the store, scheduler, protocol
  * services and announcer to one libp2p node and runs the lease-expiry clock.
  */
-import { writeFileSync, renameSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { getKind } from '../jobs/registry.ts'
+import { createEngine, type Engine } from '../worker/engine.ts'
+import { BANNED_APP_SCORE } from '../protocols/constants-net.ts'
+import { AdminService } from './admin-service.ts'
 import { PROTOCOLS, TOPICS } from '../protocols/ids.ts'
 import { loadOrCreateIdentity } from '../protocols/identity.ts'
 import { createPeerGridNode, multiaddrStrings, type PeerGridNode } from '../protocols/node.ts'
@@ -31,6 +37,18 @@ export interface CoordinatorInit {
 
 /** Written to the data directory so that local clients find this coordinator. */
 export const ADDRESSES_FILE = 'addresses.json'
+/** The admin token (ban, unban) lives here, readable by the coordinator's owner only. */
+export const ADMIN_TOKEN_FILE = 'admin.token'
+/** Units of each credibility job the coordinator computes itself: the first known answers. */
+export const SEED_UNITS = 3
+
+export function loadOrCreateAdminToken (dataDir: string): string {
+  const path = join(dataDir, ADMIN_TOKEN_FILE)
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim()
+  const token = randomBytes(24).toString('base64url')
+  writeFileSync(path, token + '\n', { mode: 0o600 })
+  return token
+}
 
 export class Coordinator {
   readonly #init: CoordinatorInit
@@ -39,6 +57,7 @@ export class Coordinator {
   #node: PeerGridNode | undefined
   #announcer: Announcer | undefined
   #expiryTimer: NodeJS.Timeout | undefined
+  #seeder: Engine | undefined
 
   constructor (init: CoordinatorInit) {
     this.#init = init
@@ -63,6 +82,8 @@ export class Coordinator {
     scheduler.load()
     const node = this.#node = await createPeerGridNode({
       privateKey,
+      // Banned peers fall out of the gossip mesh and are ignored there.
+      appScore: (peer) => scheduler.peers.isBanned(peer) ? BANNED_APP_SCORE : 0,
       ...(this.#init.listen != null ? { listen: this.#init.listen } : {}),
       bootstrap: this.#init.bootstrap ?? [],
       pubsub: true,
@@ -75,9 +96,17 @@ export class Coordinator {
     const work = new WorkService(scheduler)
     const peerOf = (connection: { remotePeer: { toString: () => string }, remoteAddr: { toString: () => string } }): string => {
       const peer = connection.remotePeer.toString()
-      store.touchPeer(peer, Date.now(), connection.remoteAddr.toString())
+      scheduler.peers.seen(peer, connection.remoteAddr.toString(), Date.now())
       return peer
     }
+    const admin = new AdminService(store, scheduler, loadOrCreateAdminToken(dataDir))
+    await handle(node, PROTOCOLS.admin, async (frames) => { await admin.serve(frames) },
+      { maxFrameSize: 64 * 1024, maxWriteFrameSize: 64 * 1024 * 1024, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
+    scheduler.peers.on('peer:banned', ({ peer }) => {
+      log('closing connections of banned peer %s', peer)
+      void node.hangUp(peerIdFromString(peer)).catch(() => {})
+    })
+    scheduler.on('job:added', ({ jobId }) => { void this.#seed(jobId) })
     await handle(node, PROTOCOLS.jobs, async (frames, connection) => { await jobs.serve(frames, peerOf(connection)) },
       { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize: MAX_FRAME_BYTES.jobResponse, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
     await handle(node, PROTOCOLS.work, async (frames, connection) => { await work.serve(frames, peerOf(connection)) },
@@ -101,7 +130,23 @@ export class Coordinator {
     renameSync(path + '.tmp', path)
   }
 
+  /** Computes a few units of a credibility job here, so spot-checks have known answers at once. */
+  async #seed (jobId: string): Promise<void> {
+    const row = this.store.getJob(jobId)
+    if (row == null || (JSON.parse(row.spec_json) as { validation?: string }).validation !== 'credibility') return
+    this.#seeder ??= createEngine({ threads: 1 })
+    this.#seeder.start()
+    const units = this.store.unitsOf(jobId)
+    for (let i = 0; i < Math.min(SEED_UNITS, units.length); i++) {
+      const unit = units[Math.floor(Math.random() * units.length)]!
+      const outcome = await this.#seeder.run(getKind(row.kind).name, JSON.parse(unit.payload_json))
+      if (outcome.status !== 'ok' || this.#scheduler == null) return
+      this.#scheduler.addTrustedResult(jobId, unit.idx, outcome.output)
+    }
+  }
+
   async stop (): Promise<void> {
+    await this.#seeder?.stop()
     clearInterval(this.#expiryTimer)
     this.#announcer?.stop()
     await this.#node?.stop()

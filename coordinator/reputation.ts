@@ -54,12 +54,12 @@ export function verified (r: Reputation): number {
 
 /**
  * Whether the record now proves the peer dishonest. A failed spot-check is decisive for a
- * peer without a long clean record, and a second one for anybody; rare honest hardware errors
- * (a failed check among many passes, an occasional lost vote) are not.
+ * young peer, and a second one for anybody; rare honest hardware errors (one failed check
+ * after some honest work, an occasional lost vote) are not.
  */
 export function shouldBan (r: Reputation): boolean {
   if (r.spotFailed >= 2) return true
-  if (r.spotFailed >= 1 && verified(r) < TRUST_AFTER) return true
+  if (r.spotFailed >= 1 && verified(r) < YOUNG_BELOW) return true
   const judged = r.valid + r.invalid
   return judged >= MIN_RESULTS_TO_JUDGE && r.score < BAN_SCORE && r.invalid * 10 > judged
 }
@@ -79,7 +79,7 @@ export function applyEvent (r: Reputation, event: ReputationEvent): Reputation {
     case 'error': next.errors++; break
     case 'timeout': next.timeouts++; break
     case 'spot-pass': next.spotPassed++; break
-    case 'spot-fail': next.spotFailed++; break
+    case 'spot-fail': next.spotFailed++; next.invalid++; break // a failed check is a result proven wrong
     case 'ban': next.state = 'banned'; return next
     case 'unban':
       next.state = 'probation'

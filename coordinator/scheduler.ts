@@ -188,14 +188,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const young = this.peers.isYoung(peer)
     const hasYoungVote = (unit: UnitSlot): boolean => unit.results.some((r) => this.peers.isYoung(r.peer)) ||
       [...unit.active].some((id) => { const holder = this.#leases.get(id)?.peer; return holder != null && this.peers.isYoung(holder) })
+    const checking = jobs.some((j) => j.spec.validation === 'credibility')
     this.#store.transaction(() => {
+      if (checking) {
+        // Spot-checks first, each lease with the peer's rate: they look exactly like work.
+        for (let i = 0; i < max; i++) {
+          if (this.#random() >= rate) continue
+          const spot = this.#pool.pick(peer)
+          if (spot != null) issued.push(this.#issueSpot(peer, spot, jobs[0]!.spec.unitTimeoutMs, now))
+        }
+      }
       for (let i = 0; i < jobs.length && issued.length < max; i++) {
         const job = jobs[(this.#cursor + i) % jobs.length]!
         const allowed = young && job.spec.validation === 'credibility' ? (unit: UnitSlot) => !hasYoungVote(unit) : undefined
         for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length, allowed)) {
-          const spot = job.spec.validation === 'credibility' && this.#random() < rate ? this.#pool.pick(peer) : undefined
-          if (spot != null) issued.push(this.#issueSpot(peer, spot, job.spec.unitTimeoutMs, now))
-          if (issued.length >= max) break
           const id = this.#newLeaseId()
           const deadlineMs = now + job.spec.unitTimeoutMs
           this.#store.insertLease({ id, job_id: job.id, idx: unit.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active', spot: 0 })
@@ -205,6 +211,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           this.#leases.set(id, { id, peer, job, unit, deadlineMs })
           issued.push({ id, jobId: job.id, kind: job.kind.name, unitIndex: unit.idx, payload: unit.payload, deadlineMs, timeoutMs: job.spec.unitTimeoutMs })
         }
+      }
+      // A young peer with nothing it may take proves itself on known answers meanwhile.
+      if (checking && young && issued.length === 0) {
+        const spot = this.#pool.pick(peer)
+        if (spot != null) issued.push(this.#issueSpot(peer, spot, jobs[0]!.spec.unitTimeoutMs, now))
       }
     })
     this.#cursor++

@@ -31,6 +31,7 @@ export class WorkService {
   handle (request: WorkRequest, peer: string): WorkResponse {
     switch (request.type) {
       case 'pull': {
+        if (this.#scheduler.peers.isBanned(peer)) return errorReply('BANNED', 'this coordinator has banned you for returning wrong results')
         const leases = this.#scheduler.lease(peer, Math.min(request.maxUnits, MAX_LEASES_PER_PULL), request.jobIds)
         if (leases.length === 0) return errorReply('NO_WORK', 'no unit is waiting for you; pull again after the next announcement')
         return okReply({

@@ -19,7 +19,8 @@ export const STATUSES = [
   'UNKNOWN_LEASE',
   'DUPLICATE',
   'NOT_READY',
-  'BUSY'
+  'BUSY',
+  'UNAUTHORIZED'
 ] as const
 
 export type Status = (typeof STATUSES)[number]

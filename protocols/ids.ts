@@ -8,7 +8,9 @@ export const PROTOCOLS = {
   /** Client ↔ coordinator: submit, status, result, cancel (`jobs.proto`). */
   jobs: '/peergrid/jobs/1.0.0',
   /** Worker ↔ coordinator: pull leases, report results, release leases (`work.proto`). */
-  work: '/peergrid/work/1.0.0'
+  work: '/peergrid/work/1.0.0',
+  /** Anyone ↔ coordinator: peers and their reputation; bans with the admin token (`admin.proto`). */
+  admin: '/peergrid/admin/1.0.0'
 } as const
 
 export type ProtocolId = (typeof PROTOCOLS)[keyof typeof PROTOCOLS]
