@@ -11,6 +11,7 @@ import { getKind } from '../jobs/registry.ts'
 import { createEngine, type Engine } from '../worker/engine.ts'
 import { BANNED_APP_SCORE } from '../protocols/constants-net.ts'
 import { AdminService } from './admin-service.ts'
+import { ReputationGossip } from './reputation-gossip.ts'
 import { PROTOCOLS, TOPICS } from '../protocols/ids.ts'
 import { loadOrCreateIdentity } from '../protocols/identity.ts'
 import { createPeerGridNode, multiaddrStrings, type PeerGridNode } from '../protocols/node.ts'
@@ -33,6 +34,9 @@ export interface CoordinatorInit {
   bootstrap?: string[]
   announceIntervalMs?: number
   expiryIntervalMs?: number
+  reputationIntervalMs?: number
+  /** Coordinators whose reputation reports count fully (others count at DEFAULT_REPORTER_TRUST). */
+  trustedCoordinators?: string[]
 }
 
 /** Written to the data directory so that local clients find this coordinator. */
@@ -58,6 +62,7 @@ export class Coordinator {
   #announcer: Announcer | undefined
   #expiryTimer: NodeJS.Timeout | undefined
   #seeder: Engine | undefined
+  #gossip: ReputationGossip | undefined
 
   constructor (init: CoordinatorInit) {
     this.#init = init
@@ -67,6 +72,7 @@ export class Coordinator {
   get store (): Store { return this.#required(this.#store) }
   get scheduler (): Scheduler { return this.#required(this.#scheduler) }
   get peerId (): string { return this.node.peerId.toString() }
+  get reputationGossip (): ReputationGossip { return this.#required(this.#gossip) }
   get multiaddrs (): string[] { return multiaddrStrings(this.node) }
 
   #required<T> (value: T | undefined): T {
@@ -111,6 +117,12 @@ export class Coordinator {
       { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize: MAX_FRAME_BYTES.jobResponse, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
     await handle(node, PROTOCOLS.work, async (frames, connection) => { await work.serve(frames, peerOf(connection)) },
       { maxFrameSize: MAX_FRAME_BYTES.workRequest, maxInboundStreams: MAX_WORK_STREAMS_PER_CONNECTION })
+    this.#gossip = new ReputationGossip(node, store, {
+      ...(this.#init.reputationIntervalMs != null ? { intervalMs: this.#init.reputationIntervalMs } : {}),
+      trusted: this.#init.trustedCoordinators ?? []
+    })
+    scheduler.peers.prior = this.#gossip.prior
+    this.#gossip.start()
     this.#announcer = new Announcer(node, scheduler, this.#init.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS)
     this.#announcer.start()
     this.#expiryTimer = setInterval(() => {
@@ -147,6 +159,7 @@ export class Coordinator {
 
   async stop (): Promise<void> {
     await this.#seeder?.stop()
+    this.#gossip?.stop()
     clearInterval(this.#expiryTimer)
     this.#announcer?.stop()
     await this.#node?.stop()

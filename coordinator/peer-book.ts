@@ -24,6 +24,8 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
   readonly #colluding = new Set<string>()
 
   readonly #bans: boolean
+  /** What other coordinators report: the starting score of peers seen here for the first time. */
+  prior: (peer: string) => number | undefined = () => undefined
 
   /** `bans: false` keeps counting but never bans: plain voting, for comparison. */
   constructor (store: Store, options: { bans?: boolean } = {}) {
@@ -38,7 +40,7 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
     if (entry == null) {
       const row = this.#store.getPeer(peer)
       const reputation: Reputation = row == null
-        ? { ...NEW_REPUTATION }
+        ? { ...NEW_REPUTATION, score: this.prior(peer) ?? NEW_REPUTATION.score }
         : { valid: row.valid, invalid: row.invalid, errors: row.errors, timeouts: row.timeouts, spotPassed: row.spot_passed, spotFailed: row.spot_failed, score: row.score, state: row.state }
       entry = { reputation, network: networkOf(row?.address, peer) }
       this.#peers.set(peer, entry)

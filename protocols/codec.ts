@@ -8,7 +8,7 @@ import type { IConversionOptions, Type } from 'protobufjs'
 import { FrameTooLargeError, MalformedMessageError } from './errors.ts'
 import { compileWirePlans, scanMessage, type FieldLimits, type MessagePlan } from './wire.ts'
 
-const PROTO_FILES = ['common.proto', 'jobs.proto', 'work.proto', 'announce.proto', 'admin.proto']
+const PROTO_FILES = ['common.proto', 'jobs.proto', 'work.proto', 'announce.proto', 'admin.proto', 'reputation.proto']
 const PACKAGE = 'peergrid'
 
 const schema = protobuf.loadSync(PROTO_FILES.map((file) => fileURLToPath(new URL(`./${file}`, import.meta.url))))

@@ -3,6 +3,7 @@
  * claimed coordinator is not its signed author, is rejected (and counts against the relay).
  */
 import { decodeJobAnnouncement } from './announce.ts'
+import { decodeReputationReport } from './reputation.ts'
 import { TOPICS } from './ids.ts'
 import type { TopicValidator } from './node.ts'
 
@@ -15,6 +16,15 @@ export const validateJobAnnouncement: TopicValidator = (message) => {
   }
 }
 
+export const validateReputationReport: TopicValidator = (message) => {
+  try {
+    return decodeReputationReport(message.data).coordinator === message.from.toString() ? 'accept' : 'reject'
+  } catch {
+    return 'reject'
+  }
+}
+
 export const TOPIC_VALIDATORS: Record<string, TopicValidator> = {
-  [TOPICS.jobs]: validateJobAnnouncement
+  [TOPICS.jobs]: validateJobAnnouncement,
+  [TOPICS.reputation]: validateReputationReport
 }
