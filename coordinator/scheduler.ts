@@ -15,42 +15,15 @@ import { PeerBook } from './peer-book.ts'
 import { pickForPeer } from './placement.ts'
 import { evaluateQuorum } from './quorum.ts'
 import { SpotCheckPool, spotCheckRate, type SpotEntry } from './spot-checks.ts'
+import { SpotLeases } from './spot-leases.ts'
 import type { JobRow, ResultStatus, Store } from './store.ts'
+import type { Clock, IncomingResult, IssuedLease, ResultAck, SchedulerEvents } from './scheduler-types.ts'
+
+export type { Clock, IncomingResult, IssuedLease, ResultAck, SchedulerEvents } from './scheduler-types.ts'
 
 const log = logger('peergrid:scheduler')
 
-export interface IssuedLease {
-  id: string
-  jobId: string
-  kind: string
-  unitIndex: number
-  payload: string
-  deadlineMs: number
-  timeoutMs: number
-}
-
-export interface IncomingResult {
-  leaseId: string
-  status: Exclude<ResultStatus, 'invalid'>
-  output?: Uint8Array
-  cpuMs?: number
-}
-
-/** How the coordinator answered one result. */
-export type ResultAck = 'OK' | 'NOT_FOUND' | 'LEASE_EXPIRED'
-
-export interface SchedulerEvents {
-  'job:added': [{ jobId: string }]
-  'unit:accepted': [{ jobId: string, unitIndex: number, peers: string[] }]
-  'unit:reopened': [{ jobId: string, unitIndex: number }]
-  'job:finished': [{ jobId: string, state: 'completed' | 'failed' | 'cancelled' }]
-  'lease:expired': [{ leaseId: string, peer: string }]
-}
-
 interface LiveLease { id: string, peer: string, job: JobSlot, unit: UnitSlot, deadlineMs: number }
-interface SpotLease { id: string, peer: string, entry: SpotEntry, deadlineMs: number, timeoutMs: number }
-
-export type Clock = () => number
 
 const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url')
 
@@ -61,7 +34,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #random: () => number
   readonly #jobs = new Map<string, JobSlot>()
   readonly #leases = new Map<string, LiveLease>()
-  readonly #spots = new Map<string, SpotLease>()
+  readonly #spots: SpotLeases
   readonly #pool: SpotCheckPool
   #cursor = 0
   /** Grows with every ban, so a verdict can tell that a ban it caused re-decided its unit. */
@@ -77,6 +50,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#random = random
     this.#pool = new SpotCheckPool(random)
     this.peers = new PeerBook(store, options)
+    this.#spots = new SpotLeases(store, this.peers)
     this.peers.on('peer:banned', ({ peer }) => { this.#onBanned(peer) })
   }
 
@@ -112,11 +86,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const row of this.#store.jobsInState('running')) this.#loadJob(row)
     for (const lease of this.#store.activeLeases()) {
       if (lease.spot === 1) {
-        const unit = this.#store.getUnit(lease.job_id, lease.idx)
-        const kind = this.#store.getJob(lease.job_id)?.kind
-        if (unit?.digest == null || kind == null) continue
-        const entry = { jobId: lease.job_id, idx: lease.idx, kind, payload: unit.payload_json, digest: unit.digest, peers: new Set<string>() }
-        this.#spots.set(lease.id, { id: lease.id, peer: lease.peer, entry, deadlineMs: lease.deadline_ms, timeoutMs: lease.deadline_ms - lease.issued_ms })
+        this.#spots.restore(lease)
         continue
       }
       const job = this.#jobs.get(lease.job_id)
@@ -223,11 +193,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #issueSpot (peer: string, entry: SpotEntry, timeoutMs: number, now: number): IssuedLease {
-    const id = this.#newLeaseId()
-    const deadlineMs = now + timeoutMs
-    this.#store.insertLease({ id, job_id: entry.jobId, idx: entry.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active', spot: 1 })
-    this.#spots.set(id, { id, peer, entry, deadlineMs, timeoutMs })
-    return { id, jobId: entry.jobId, kind: entry.kind, unitIndex: entry.idx, payload: entry.payload, deadlineMs, timeoutMs }
+    const lease = this.#spots.issue(this.#newLeaseId(), peer, entry, timeoutMs, now)
+    return { id: lease.id, jobId: entry.jobId, kind: entry.kind, unitIndex: entry.idx, payload: entry.payload, deadlineMs: lease.deadlineMs, timeoutMs }
   }
 
   /** Records results from `peer`; validates and possibly accepts their units. */
@@ -237,8 +204,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #recordResult (peer: string, r: IncomingResult, now: number): ResultAck {
-    const spot = this.#spots.get(r.leaseId)
-    if (spot != null && spot.peer === peer) return this.#recordSpotCheck(spot, r, now)
+    if (this.#spots.record(r.leaseId, peer, r, now)) return 'OK'
     const lease = this.#leases.get(r.leaseId)
     if (lease == null || lease.peer !== peer) {
       const stored = this.#store.getLease(r.leaseId)
@@ -260,16 +226,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     unit.active.delete(lease.id)
     this.#store.setLeaseState(lease.id, 'returned')
     return this.#count(peer, r, job, unit, lease.id, now)
-  }
-
-  #recordSpotCheck (spot: SpotLease, r: IncomingResult, now: number): ResultAck {
-    this.#spots.delete(spot.id)
-    this.#store.setLeaseState(spot.id, 'returned')
-    const digest = r.status === 'ok' && r.output != null ? digestOf(r.output) : null
-    this.#store.insertResult({ lease_id: spot.id, job_id: spot.entry.jobId, idx: spot.entry.idx, peer: spot.peer, status: r.status, digest, output: null, counted: 0, cpu_ms: Math.round(r.cpuMs ?? 0), received_ms: now })
-    if (r.status === 'ok') this.peers.apply(spot.peer, digest === spot.entry.digest ? 'spot-pass' : 'spot-fail', now)
-    else this.peers.apply(spot.peer, r.status === 'timeout' ? 'timeout' : 'error', now)
-    return 'OK'
   }
 
   #count (peer: string, r: IncomingResult, job: JobSlot, unit: UnitSlot, leaseId: string, now: number): ResultAck {
@@ -347,7 +303,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         this.#dropLease(id, 'cancelled')
         lease.job.evaluate(lease.unit) // its replica must go out again
       }
-      for (const [id, spot] of this.#spots) if (spot.peer === peer) { this.#spots.delete(id); this.#store.setLeaseState(id, 'cancelled') }
+      this.#spots.drop(peer, 'cancelled')
       this.#pool.dropBackedBy(peer)
       this.#store.discountOpenResults(peer)
       const touched = new Set<JobSlot>()
@@ -412,8 +368,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let released = 0
     this.#store.transaction(() => {
       for (const id of leaseIds) {
-        const spot = this.#spots.get(id)
-        if (spot != null && spot.peer === peer) { this.#spots.delete(id); this.#store.setLeaseState(id, 'released'); released++; continue }
+        if (this.#spots.drop(peer, 'released', id) > 0) { released++; continue }
         const lease = this.#leases.get(id)
         if (lease == null || lease.peer !== peer) continue
         this.#dropLease(id, 'released')
@@ -429,14 +384,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   expire (): number {
     const now = this.#now()
     const due = [...this.#leases.values()].filter((l) => l.deadlineMs <= now)
-    const dueSpots = [...this.#spots.values()].filter((s) => s.deadlineMs <= now)
-    if (due.length === 0 && dueSpots.length === 0) return 0
+    if (due.length === 0 && !this.#spots.hasDue(now)) return 0
+    let dueSpots: Array<{ id: string, peer: string }> = []
     this.#store.transaction(() => {
-      for (const spot of dueSpots) {
-        this.#spots.delete(spot.id)
-        this.#store.setLeaseState(spot.id, 'expired')
-        this.peers.apply(spot.peer, 'timeout', now)
-      }
+      dueSpots = this.#spots.expire(now)
       for (const lease of due) {
         if (!this.#leases.has(lease.id)) continue
         this.#dropLease(lease.id, 'expired')
