@@ -36,8 +36,10 @@ for (const f of [0.1, 0.2, 0.3]) {
     say(row(r))
   }
 }
-const veterans = simulate({ label: 'honest veterans, credibility', maliciousFraction: 0, workers, units, validation: 'credibility', veterans: true, seed: 7 })
-reports.push(veterans)
-say(row(veterans))
+for (const honestErrorRate of [1e-3, 1e-5]) {
+  const veterans = simulate({ label: `honest veterans, errors ${honestErrorRate}`, maliciousFraction: 0, workers, units, validation: 'credibility', veterans: true, honestErrorRate, seed: 7 })
+  reports.push(veterans)
+  say(row(veterans))
+}
 say('targets: wrong <= 1e-4 everywhere; res/u <= 2.5 at f=0.2, <= 3.0 at f=0.3, <= 1.3 for honest veterans; always-liars banned after a median <= 10 results; <= 1% honest banned')
 if (json) process.stdout.write(JSON.stringify(reports) + '\n')

@@ -9,6 +9,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { getKind } from '../jobs/registry.ts'
 import { createEngine, type Engine } from '../worker/engine.ts'
+import { startDashboard, type DashboardServer } from '../dashboard/server.ts'
 import { BANNED_APP_SCORE } from '../protocols/constants-net.ts'
 import { AdminService } from './admin-service.ts'
 import { ReputationGossip } from './reputation-gossip.ts'
@@ -37,6 +38,8 @@ export interface CoordinatorInit {
   reputationIntervalMs?: number
   /** Coordinators whose reputation reports count fully (others count at DEFAULT_REPORTER_TRUST). */
   trustedCoordinators?: string[]
+  /** The web dashboard and its JSON API (dashboard/server.ts); absent: no HTTP server. */
+  http?: { host?: string, port?: number, fallbackToFreePort?: boolean }
 }
 
 /** Written to the data directory so that local clients find this coordinator. */
@@ -63,6 +66,7 @@ export class Coordinator {
   #expiryTimer: NodeJS.Timeout | undefined
   #seeder: Engine | undefined
   #gossip: ReputationGossip | undefined
+  #dashboard: DashboardServer | undefined
 
   constructor (init: CoordinatorInit) {
     this.#init = init
@@ -74,6 +78,8 @@ export class Coordinator {
   get peerId (): string { return this.node.peerId.toString() }
   get reputationGossip (): ReputationGossip { return this.#required(this.#gossip) }
   get multiaddrs (): string[] { return multiaddrStrings(this.node) }
+  /** Where the dashboard is served, when it is. */
+  get dashboardUrl (): string | undefined { return this.#dashboard?.url }
 
   #required<T> (value: T | undefined): T {
     if (value == null) throw new Error('the coordinator is not started')
@@ -105,7 +111,8 @@ export class Coordinator {
       scheduler.peers.seen(peer, connection.remoteAddr.toString(), Date.now())
       return peer
     }
-    const admin = new AdminService(store, scheduler, loadOrCreateAdminToken(dataDir))
+    const adminToken = loadOrCreateAdminToken(dataDir)
+    const admin = new AdminService(store, scheduler, adminToken)
     await handle(node, PROTOCOLS.admin, async (frames) => { await admin.serve(frames) },
       { maxFrameSize: 64 * 1024, maxWriteFrameSize: 64 * 1024 * 1024, maxInboundStreams: MAX_JOB_STREAMS_PER_CONNECTION })
     scheduler.peers.on('peer:banned', ({ peer }) => {
@@ -132,6 +139,12 @@ export class Coordinator {
         log.error('expiring leases failed: %e', err)
       }
     }, this.#init.expiryIntervalMs ?? DEFAULT_EXPIRY_INTERVAL_MS)
+    if (this.#init.http != null) {
+      this.#dashboard = await startDashboard({
+        ...this.#init.http,
+        source: { store, scheduler, adminToken, connections: () => node.getConnections().map((c) => c.remotePeer.toString()) }
+      })
+    }
     this.#writeAddresses()
     log('coordinator %s listening on %s', this.peerId, this.multiaddrs.join(', '))
   }
@@ -158,6 +171,8 @@ export class Coordinator {
   }
 
   async stop (): Promise<void> {
+    await this.#dashboard?.stop()
+    this.#dashboard = undefined
     await this.#seeder?.stop()
     this.#gossip?.stop()
     clearInterval(this.#expiryTimer)

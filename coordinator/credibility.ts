@@ -10,6 +10,8 @@ import type { QuorumVerdict, ReportedResult } from './quorum.ts'
 export interface PeerHistory {
   /** Results that agreed with an accepted answer, and spot-checks passed. */
   verified: number
+  /** Results proven wrong (lost votes, failed spot-checks). */
+  invalid?: number
   banned: boolean
 }
 
@@ -20,6 +22,8 @@ export interface Vote {
   network: string
   /** Too little history to count as an independent witness. */
   young: boolean
+  /** Its observed rate of accidental errors (see observedErrorRate); 1 when unknown. */
+  errorRate?: number
 }
 
 export interface CredibilityRule {
@@ -43,6 +47,16 @@ export function peerCredibility (history: PeerHistory, f: number): number {
   const newcomer = 1 - f
   if (history.verified <= 0) return newcomer
   return Math.max(newcomer, 1 - f / ((1 - f) * Math.E * history.verified))
+}
+
+/**
+ * How often a peer's results are wrong by accident, as far as its record shows (Laplace: an
+ * unblemished record of n results still admits 1 / (n + 2)). Random hardware errors never agree
+ * with each other, so this matters only when one peer's result would be accepted alone.
+ */
+export function observedErrorRate (history: PeerHistory): number {
+  const invalid = history.invalid ?? 0
+  return (invalid + 1) / (history.verified + invalid + 2)
 }
 
 /**
@@ -128,7 +142,9 @@ export function evaluateCredibility (
   if (best != null) {
     const backing = clusters.get(best[0])!
     const onlyYoung = backing.every((cluster) => cluster.every((v) => v.young))
-    if (best[1] >= 1 - rule.errorRate && backing.length >= rule.minQuorum && !onlyYoung) {
+    // Alone, a result is also only as good as its peer's hardware: its own error rate must be within ε.
+    const alone = backing.length === 1 && Math.min(...backing[0]!.map((v) => v.errorRate ?? 1)) > rule.errorRate
+    if (best[1] >= 1 - rule.errorRate && backing.length >= rule.minQuorum && !onlyYoung && !alone) {
       return { verdict: 'accept', digest: best[0], peers: byDigest.get(best[0])!.map((v) => v.peer) }
     }
   }

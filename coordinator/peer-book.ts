@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
-import { networkOf, peerCredibility, type Vote } from './credibility.ts'
+import { networkOf, observedErrorRate, peerCredibility, type Vote } from './credibility.ts'
 import { applyEvent, isYoung, NEW_REPUTATION, verified, type Reputation, type ReputationEvent } from './reputation.ts'
 import type { Store } from './store.ts'
 
@@ -102,7 +102,8 @@ export class PeerBook extends EventEmitter<PeerBookEvents> {
       peer,
       network,
       young: isYoung(reputation),
-      credibility: peerCredibility({ verified: verified(reputation), banned: reputation.state === 'banned' }, maxMaliciousFraction)
+      credibility: peerCredibility({ verified: verified(reputation), banned: reputation.state === 'banned' }, maxMaliciousFraction),
+      errorRate: observedErrorRate({ verified: verified(reputation), invalid: reputation.invalid, banned: false })
     }
   }
 }

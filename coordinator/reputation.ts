@@ -60,8 +60,10 @@ export function verified (r: Reputation): number {
 export function shouldBan (r: Reputation): boolean {
   if (r.spotFailed >= 2) return true
   if (r.spotFailed >= 1 && verified(r) < YOUNG_BELOW) return true
+  // Lost votes alone ban only a repeated pattern: colluders who win a vote for a while make
+  // honest peers lose some, and backtracking does not give those back.
   const judged = r.valid + r.invalid
-  return judged >= MIN_RESULTS_TO_JUDGE && r.score < BAN_SCORE && r.invalid * 10 > judged
+  return judged >= MIN_RESULTS_TO_JUDGE && r.invalid >= 3 && r.score < BAN_SCORE && r.invalid * 10 > judged
 }
 
 function nextState (r: Reputation): PeerState {

@@ -161,9 +161,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const checking = jobs.some((j) => j.spec.validation === 'credibility')
     this.#store.transaction(() => {
       if (checking) {
-        // Spot-checks first, each lease with the peer's rate: they look exactly like work.
+        // Spot-checks first, each lease with the peer's rate: they look exactly like work. A
+        // young peer proves itself on known answers only, while there are any.
         for (let i = 0; i < max; i++) {
-          if (this.#random() >= rate) continue
+          if (!young && this.#random() >= rate) continue
           const spot = this.#pool.pick(peer)
           if (spot != null) issued.push(this.#issueSpot(peer, spot, jobs[0]!.spec.unitTimeoutMs, now))
         }

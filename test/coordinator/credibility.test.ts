@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { evaluateCredibility, groupProbabilities, independentVotes, networkOf, peerCredibility, type Vote } from '../../coordinator/credibility.ts'
+import { evaluateCredibility, groupProbabilities, independentVotes, networkOf, observedErrorRate, peerCredibility, type Vote } from '../../coordinator/credibility.ts'
 import type { QuorumVerdict, ReportedResult } from '../../coordinator/quorum.ts'
 
 describe('peerCredibility', () => {
@@ -54,7 +54,7 @@ describe('groupProbabilities', () => {
 describe('evaluateCredibility', () => {
   const rule = { errorRate: 1e-4, maxMaliciousFraction: 0.2, minQuorum: 1, maxReplicas: 6 }
   const book: Record<string, Vote> = {
-    vet1: vote('vet1', 0.99995), vet2: vote('vet2', 0.999), vet3: vote('vet3', 0.999),
+    vet1: { ...vote('vet1', 0.99995), errorRate: 1e-5 }, vet2: vote('vet2', 0.999), vet3: vote('vet3', 0.999),
     new1: vote('new1', 0.8, 'n-new1', true), new2: vote('new2', 0.8, 'n-new2', true), new3: vote('new3', 0.8, 'n-new3', true),
     mid1: vote('mid1', 0.995), mid2: vote('mid2', 0.995, 'shared'), mid3: vote('mid3', 0.995, 'shared')
   }
@@ -81,8 +81,18 @@ describe('evaluateCredibility', () => {
     expect(evaluateCredibility([r('new1', 'x')], 0, { ...rule, errorRate: 0.5 }, voteOf)).toEqual({ verdict: 'pending', more: 1 })
   })
 
+  it('does not accept a veteran alone whose own error rate exceeds ε', () => {
+    expect(evaluateCredibility([r('vet1', 'x')], 0, rule, (p) => ({ ...voteOf(p), errorRate: 2e-4 }))).toEqual({ verdict: 'pending', more: 1 })
+  })
+
   it('honours minQuorum above credibility', () => {
     expect(evaluateCredibility([r('vet1', 'x')], 0, { ...rule, minQuorum: 2 }, voteOf)).toEqual({ verdict: 'pending', more: 1 })
+  })
+})
+
+describe('observedErrorRate', () => {
+  it.each<[number, number, number]>([[0, 0, 1 / 2], [5000, 0, 1 / 5002], [5000, 5, 6 / 5007]])('%d verified, %d invalid', (verified, invalid, expected) => {
+    expect(observedErrorRate({ verified, invalid, banned: false })).toBeCloseTo(expected, 12)
   })
 })
 

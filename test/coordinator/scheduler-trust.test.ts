@@ -19,7 +19,7 @@ describe('Scheduler trust', () => {
   let store: Store
   let scheduler: Scheduler
   let dice: number[]
-  const veteran = (peer: string, valid = 5000): void => { store.savePeer(peer, { ...NEW_REPUTATION, valid, score: 0.99, state: 'trusted' }, 'imported', 0) }
+  const veteran = (peer: string, valid = 50_000): void => { store.savePeer(peer, { ...NEW_REPUTATION, valid, score: 0.99, state: 'trusted' }, 'imported', 0) }
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'peergrid-trust-'))
@@ -53,26 +53,35 @@ describe('Scheduler trust', () => {
     expect(store.getJob(jobId)?.state).toBe('completed')
   })
 
-  it('spot-checks with known answers; a failed check bans and backtracks what the liar backed', () => {
+  it('proves newcomers on known answers; failed spot-checks ban and backtrack what the liar backed', () => {
     veteran('V1', 1000)
-    veteran('V2', 5000)
+    veteran('V2')
     const { jobId } = scheduler.addJob(credibility(4), 'client')
     scheduler.addTrustedResult(jobId, 0, primes.encodeOutput(primes.run({ from: 0, to: 100 })))
-    // L lies about unit 1 in agreement with nobody, and V1 confirms L on unit 2 (L is honest there).
+    // Young, L gets nothing but spot-checks (the known unit 0), looking exactly like work.
+    for (let i = 0; i < 3; i++) {
+      dice.push(0)
+      const [check] = scheduler.lease('L', 1)
+      expect([check?.jobId, check?.unitIndex]).toEqual([jobId, 0])
+      answer('L', [check!])
+    }
+    expect(scheduler.peers.reputation('L')).toMatchObject({ spotPassed: 3, state: 'probation' })
+    // Proven, L works: it lies on one unit and backs another honestly, with V1.
     const [l1, l2] = scheduler.lease('L', 2)
     answer('L', [l1!], lie)
     answer('L', [l2!])
     answer('V1', scheduler.lease('V1', 2))
     expect(store.getUnit(jobId, l2!.unitIndex)?.state).toBe('accepted')
-    // Next pull: the die says spot-check; L gets the known unit 0, indistinguishable from work.
-    dice.push(0, 0) // spot-check this lease; pick the first known answer
-    const [check] = scheduler.lease('L', 1)
-    expect(check?.unitIndex).toBe(0)
-    expect(check?.jobId).toBe(jobId)
-    answer('L', [check!], lie)
-    expect(scheduler.peers.reputation('L').state).toBe('banned')
+    // Two failed spot-checks ban a peer that is no longer young.
+    for (let i = 0; i < 2; i++) {
+      dice.push(0, 0) // this lease is a spot-check; pick the first known answer
+      const [check] = scheduler.lease('L', 1)
+      expect(check?.unitIndex).toBe(0)
+      answer('L', [check!], lie)
+    }
+    expect(scheduler.peers.reputation('L')).toMatchObject({ spotFailed: 2, state: 'banned' })
     expect(scheduler.lease('L', 4)).toEqual([])
-    // Backtracking: unit 2, accepted on L's and V1's results, is open again without L.
+    // Backtracking: the unit accepted on L's and V1's results is open again without L.
     expect(store.unitEventCounts(jobId, 'reopened')).toEqual([{ idx: l2!.unitIndex, n: 1 }])
     expect(store.getUnit(jobId, l2!.unitIndex)?.state).toBe('waiting')
     while (store.getJob(jobId)?.state === 'running') {
