@@ -162,8 +162,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#store.transaction(() => {
       if (checking) {
         // Spot-checks first, each lease with the peer's rate: they look exactly like work. A
-        // young peer proves itself on known answers only, while there are any.
-        for (let i = 0; i < max; i++) {
+        // young peer proves itself on known answers only, while there are any, one at a time
+        // (a liar under a fresh identity then costs one result, not a batch).
+        for (let i = 0; i < (young ? 1 : max); i++) {
           if (!young && this.#random() >= rate) continue
           const spot = this.#pool.pick(peer)
           if (spot != null) issued.push(this.#issueSpot(peer, spot, jobs[0]!.spec.unitTimeoutMs, now))
