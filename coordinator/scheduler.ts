@@ -170,7 +170,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           if (spot != null) issued.push(this.#issueSpot(peer, spot, jobs[0]!.spec.unitTimeoutMs, now))
         }
       }
-      for (let i = 0; i < jobs.length && issued.length < max; i++) {
+      for (let i = 0; i < jobs.length && issued.length < max && !(young && issued.length > 0); i++) {
         const job = jobs[(this.#cursor + i) % jobs.length]!
         const allowed = young && job.spec.validation === 'credibility' ? (unit: UnitSlot) => !hasYoungVote(unit) : undefined
         for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length, allowed)) {
