@@ -18,6 +18,8 @@ export interface UnitSlot extends PlacementCandidate {
   peers: Set<string>
   need: number
   done: boolean
+  /** A digest whose output the kind's own cheap check proved right (a found nonce). */
+  proven?: string
 }
 
 /** Decides a unit from its results and outstanding leases: quorum or credibility validation. */

@@ -235,9 +235,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let digest: string | null = null
     if (r.status === 'ok') {
       try {
-        job.kind.decodeOutput(r.output ?? new Uint8Array(), job.kind.parseUnit(JSON.parse(unit.payload)))
+        const parsed = job.kind.parseUnit(JSON.parse(unit.payload))
+        const output = job.kind.decodeOutput(r.output ?? new Uint8Array(), parsed)
         digest = digestOf(r.output ?? new Uint8Array())
         unit.outputs.set(digest, r.output ?? new Uint8Array())
+        // Checking is cheaper than computing for some kinds: a verified result needs no vote.
+        if (job.spec.validation === 'credibility' && job.kind.verify?.(parsed, output) === true) unit.proven = digest
       } catch (err) {
         status = 'invalid'
         log('peer %s returned a malformed output for %s/%d: %s', peer, job.id, unit.idx, (err as Error).message)
@@ -256,7 +259,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #settle (job: JobSlot, unit: UnitSlot, now: number): void {
-    const verdict = job.evaluate(unit)
+    const judged = job.evaluate(unit)
+    const verdict = unit.proven != null && unit.outputs.has(unit.proven)
+      ? { verdict: 'accept' as const, digest: unit.proven, peers: unit.results.filter((r) => r.digest === unit.proven).map((r) => r.peer) }
+      : judged
     if (verdict.verdict === 'accept') {
       if (this.#store.acceptUnit(job.id, unit.idx, verdict.digest, unit.outputs.get(verdict.digest)!, now)) {
         this.#store.bumpJob(job.id, 'units_accepted')

@@ -119,4 +119,14 @@ describe('Scheduler trust', () => {
     expect(scheduler.peers.colluded('A', 'B')).toBe(true)
     expect(scheduler.peers.colluded('C', 'D')).toBe(false)
   })
+
+  it('accepts a result the kind can verify cheaply (a found nonce) without a vote, even from a newcomer', () => {
+    const hash = getKind('hash-search')
+    const { jobId } = scheduler.addJob({ kind: 'hash-search', params: { data: 'peergrid', difficultyBits: 8, nonces: 4096 }, units: 1, validation: 'credibility' }, 'client')
+    const [lease] = scheduler.lease('N', 1)
+    const output = hash.encodeOutput(hash.run(hash.parseUnit(JSON.parse(lease!.payload))))
+    scheduler.report('N', [{ leaseId: lease!.id, status: 'ok', output }])
+    expect(store.getJob(jobId)?.state).toBe('completed')
+    expect(store.getJob(jobId)?.results_received).toBe(1)
+  })
 })
