@@ -12,6 +12,7 @@ import { registerStatus } from './commands/status.ts'
 import { registerSubmit } from './commands/submit.ts'
 import { registerWorker } from './commands/worker.ts'
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.ts'
+import { firstLine } from './startup-errors.ts'
 
 export function buildProgram (): Command {
   const program = new Command('peergrid')
@@ -45,7 +46,8 @@ export async function main (argv: string[]): Promise<number> {
       for (const line of err.details) process.stderr.write(`  ${line}\n`)
       return err.exitCode
     }
-    process.stderr.write(`peergrid: ${err instanceof Error ? err.message : String(err)}\n`)
+    // One line whatever the error: libp2p and SQLite messages may carry lists and stacks.
+    process.stderr.write(`peergrid: ${firstLine(err)}\n`)
     if (process.env.DEBUG != null && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`)
     return EXIT_FAILURE
   }

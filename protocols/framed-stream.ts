@@ -11,7 +11,7 @@
 import { StreamResetError, StreamStateError } from '@libp2p/interface'
 import type { AbortOptions, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import { DEFAULT_MAX_FRAME_SIZE, MAX_STREAM_WINDOW } from './constants-net.ts'
-import { FrameTooLargeError } from './errors.ts'
+import { FrameTooLargeError, ProtocolError } from './errors.ts'
 import { encodeFrame, FrameDecoder } from './frame.ts'
 
 /** Decoded frames waiting for the reader beyond this many bytes stop further decoding. */
@@ -40,9 +40,14 @@ export interface FramedStreamOptions {
   maxWriteFrameSize?: number
 }
 
-/** The stream ended in the middle of a frame: the peer crashed or cut its message short. */
-export class FrameTruncatedError extends Error {
-  override name = 'FrameTruncatedError'
+/**
+ * The stream ended in the middle of a frame: the peer crashed or cut its message short. A
+ * protocol error (MALFORMED) like any other bad input, so handlers answer it as the peer's
+ * fault rather than their own.
+ */
+export class FrameTruncatedError extends ProtocolError {
+  override readonly name = 'FrameTruncatedError'
+  readonly status = 'MALFORMED'
 
   constructor (bufferedBytes: number) {
     super(`the stream ended in the middle of a frame (${bufferedBytes} bytes of it arrived); the peer sent an incomplete message`)

@@ -76,12 +76,14 @@ export function registerDemo (program: Command): void {
         children.push(coordinator)
         const ready = await coordinator.ready
         const address = (ready.addresses as string[])[0]!
+        const dashboardUrl = typeof ready.dashboardUrl === 'string' ? ready.dashboardUrl : null
         for (let i = 1; i <= flags.workers!; i++) {
           children.push(start(`worker ${i}`, ['worker', '--data-dir', join(base, `worker-${i}`), '--threads', String(flags.threads), '--bootstrap', address], join(base, `worker-${i}.log`)))
         }
         await Promise.all(children.map(async (c) => await c.ready))
-        emit(json, { event: 'ready', coordinator: address, dataDir: base, workers: flags.workers, pids: children.map((c) => c.process.pid) },
-          `PeerGrid demo: a coordinator and ${flags.workers} workers on this machine\n  coordinator: ${address}\n  data and logs: ${base}`)
+        emit(json, { event: 'ready', coordinator: address, dashboardUrl, dataDir: base, workers: flags.workers, pids: children.map((c) => c.process.pid) },
+          `PeerGrid demo: a coordinator and ${flags.workers} workers on this machine\n  coordinator: ${address}\n` +
+          (dashboardUrl != null ? `  dashboard: ${dashboardUrl}\n` : '') + `  data and logs: ${base}`)
         const client = await JobsClient.connect({ coordinator: address })
         try {
           const { jobId, units } = await client.submit(specJson)
@@ -96,7 +98,7 @@ export function registerDemo (program: Command): void {
           await shutdown()
           return
         }
-        if (!json) process.stdout.write(`\nThe grid keeps running. Try, in another terminal:\n  npx peergrid status --coordinator ${address}\n  npx peergrid submit examples/primes.json --coordinator ${address} --wait\nCtrl-C stops everything.\n`)
+        if (!json) process.stdout.write(`\nThe grid keeps running.${dashboardUrl != null ? ` Watch it at ${dashboardUrl}` : ''}\nTry, in another terminal:\n  npx peergrid status --coordinator ${address}\n  npx peergrid submit examples/primes.json --coordinator ${address} --wait\nCtrl-C stops everything.\n`)
         await untilSignalled(shutdown)
         emit(json, { event: 'stopped' }, 'demo stopped')
       } finally {

@@ -42,5 +42,5 @@ describe('Coordinator', () => {
     expect(result.file.byteLength).toBeGreaterThan(MAX_FRAME_BYTES.jobRequest)
     const png = PNG.sync.read(Buffer.from(result.file))
     expect([png.width, png.height]).toEqual([1600, 1200])
-  }, 60_000)
+  }, 150_000)
 })

@@ -34,7 +34,8 @@ const STATUS_NUMBERS: Array<[Status, number]> = [
   ['UNKNOWN_LEASE', 12],
   ['DUPLICATE', 13],
   ['NOT_READY', 14],
-  ['BUSY', 15]
+  ['BUSY', 15],
+  ['UNAUTHORIZED', 16]
 ]
 
 const RESULT_STATUS_NUMBERS: Array<[ResultStatus, number]> = [['OK', 1], ['ERROR', 2], ['TIMEOUT', 3], ['OUT_OF_MEMORY', 4]]

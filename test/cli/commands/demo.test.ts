@@ -1,6 +1,6 @@
 /**
  * `peergrid demo` (what `npm start` runs): real processes, a real Mandelbrot job, a real
- * PNG; Ctrl-C (SIGINT) stops the demo and every process it started.
+ * PNG, the dashboard's address; Ctrl-C (SIGINT) stops the demo and every process it started.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,6 +26,9 @@ describe('peergrid demo', () => {
       expect(done.result).toEqual({ width: 800, height: 600 })
       const png = PNG.sync.read(readFileSync(out))
       expect([png.width, png.height]).toEqual([800, 600])
+      // The coordinator's dashboard, whose address the demo prints, shows the finished job.
+      const jobs = await (await fetch(new URL('/api/jobs', ready.dashboardUrl as string))).json() as Array<{ kind: string, state: string }>
+      expect(jobs.map((j) => [j.kind, j.state])).toEqual([['mandelbrot', 'completed']])
 
       demo.child.kill('SIGINT')
       expect((await demo.exited).code).toBe(0)
