@@ -34,3 +34,12 @@ export const REPLY_TIMEOUT_MS = 30_000
 export const REPORT_DELAY_MS = 50
 /** A report is sent at once when this many results are waiting. */
 export const REPORT_BATCH = 64
+/** How often the budget re-reads the clock and the CPU counters (idle-only, schedule, status). */
+export const BUDGET_TICK_MS = 500
+/** Thread time charged for a unit before any unit has been timed (fair sharing corrects it later). */
+export const DEFAULT_UNIT_ESTIMATE_MS = 100
+/**
+ * A worker paused this long hands back every queued lease: the pause is no blip (the owner
+ * is using the machine), and the coordinator can lease the units to someone else meanwhile.
+ */
+export const HAND_BACK_AFTER_PAUSE_MS = 10_000

@@ -8,7 +8,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import { PROTOCOLS } from '../protocols/ids.ts'
-import { MAX_FRAME_BYTES } from '../protocols/constants.ts'
+import { MAX_FRAME_BYTES, MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
 import type { PeerGridNode } from '../protocols/node.ts'
 import { openStream, type FramedStream } from '../protocols/stream.ts'
 import { decodeWorkResponse, encodeWorkRequest, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
@@ -76,6 +76,25 @@ export class CoordinatorLink {
       return await waiter.promise
     } finally {
       clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Hands leases back so the coordinator re-issues them at once; gives up quietly when
+   * `signal` fires (they then expire at their deadline, which costs only time).
+   */
+  async release (leaseIds: readonly string[], signal: AbortSignal): Promise<void> {
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve()
+      else signal.addEventListener('abort', () => resolve(), { once: true })
+    })
+    for (let i = 0; i < leaseIds.length && !signal.aborted; i += MAX_UNITS_PER_FRAME) {
+      const batch = leaseIds.slice(i, i + MAX_UNITS_PER_FRAME)
+      try {
+        await Promise.race([this.request({ type: 'release', leaseIds: batch }), aborted])
+      } catch (err) {
+        log('could not hand back %d leases to %s: %s', batch.length, this.id, (err as Error).message)
+      }
     }
   }
 

@@ -1,0 +1,107 @@
+/**
+ * The worker's pause and resume against a real coordinator in this process over loopback
+ * libp2p: by hand, by a schedule on a simulated calendar, leases handed back, the status.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { JobsClient } from '../../coordinator/client.ts'
+import { createCoordinator, type Coordinator } from '../../coordinator/coordinator.ts'
+import { systemBudgetClock } from '../../worker/budget.ts'
+import { parseSchedule } from '../../worker/schedule.ts'
+import type { WorkerState } from '../../worker/status.ts'
+import { createWorker, type Worker } from '../../worker/worker.ts'
+import { eventually } from '../helpers/processes.ts'
+
+/** Units of 2·10^7 numbers, some tens of ms each, far more than the tests run. */
+const JOB = { kind: 'primes', params: { from: 0, to: 40_000_000_000 }, units: 2000, quorum: 1, unitTimeoutMs: 120_000 }
+
+describe('Worker pause and resume', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-worker-'))
+  let coordinator: Coordinator
+  let client: JobsClient
+  let worker: Worker | undefined
+  let jobId: string
+
+  beforeAll(async () => {
+    coordinator = createCoordinator({ dataDir: join(dir, 'c'), listen: ['/ip4/127.0.0.1/tcp/0'], announceIntervalMs: 200 })
+    await coordinator.start()
+    client = await JobsClient.connect({ coordinator: coordinator.multiaddrs[0]! })
+    jobId = (await client.submit(JSON.stringify(JOB))).jobId
+  }, 30_000)
+  afterEach(async () => { await worker?.stop() })
+  afterAll(async () => {
+    await client.close()
+    await coordinator.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const leasedTo = async (peerId: string): Promise<number> => {
+    const [job] = await client.status(jobId, true)
+    return job!.units.filter((u) => u.state === 'leased' && u.peers.includes(peerId)).length
+  }
+
+  it('stops starting units while paused by hand, reports why, and carries on when resumed', async () => {
+    const w = worker = createWorker({ dataDir: join(dir, 'w1'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0 })
+    const states: WorkerState[] = []
+    w.on('state', (s) => states.push(s))
+    await w.start()
+    await eventually(() => w.unitsDone >= 3 ? true : undefined, 30_000, 'units done')
+
+    w.pause('user')
+    expect(w.state).toEqual({ state: 'paused', pausedFor: ['user'] })
+    const atPause = w.unitsDone
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The unit running at the pause may finish; none starts.
+    expect(w.unitsDone).toBeLessThanOrEqual(atPause + 1)
+    const paused = w.status()
+    expect(paused).toMatchObject({ state: 'paused', pausedFor: ['user'], units: { running: 0 } })
+
+    w.resume('user')
+    await eventually(() => w.unitsDone >= atPause + 3 ? true : undefined, 30_000, 'units after resuming')
+    expect(states).toEqual([{ state: 'paused', pausedFor: ['user'] }, { state: 'running', pausedFor: [] }])
+  }, 60_000)
+
+  it('pauses outside its schedule, hands back the leases it could not start in time, and resumes when the window opens', async () => {
+    // The calendar is simulated: 12:00 inside 09:00-17:00, then 18:00, the window reopening at 09:00.
+    let date = new Date(2025, 0, 15, 12, 0)
+    const budgetClock = { ...systemBudgetClock(), date: () => date }
+    const w = worker = createWorker({ dataDir: join(dir, 'w2'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0, prefetch: 6, budget: { schedule: parseSchedule('09:00-17:00') }, budgetClock })
+    const released: number[] = []
+    w.on('leases:released', ({ count }) => released.push(count))
+    await w.start()
+    const peerId = w.peerId
+    await eventually(() => w.unitsDone >= 3 && w.status().units.queued >= 3 ? true : undefined, 30_000, 'leases queued')
+
+    date = new Date(2025, 0, 15, 18, 0)
+    await eventually(() => w.paused && released.length > 0 ? true : undefined, 5_000, 'hand-back')
+    const status = w.status()
+    const now = Date.now()
+    expect(status).toMatchObject({ state: 'paused', pausedFor: ['schedule'], units: { queued: 0 } })
+    // 15 hours from 18:00 to 09:00 on the (frozen) calendar, as of the last budget reading.
+    expect(status.resumesAtMs! - now).toBeGreaterThan(15 * 3600_000 - 1000)
+    expect(status.resumesAtMs! - now).toBeLessThanOrEqual(15 * 3600_000)
+    expect(status.units.handedBack).toBe(released.reduce((a, b) => a + b, 0))
+    // Leases last two minutes: only the hand-back explains that the coordinator has them back.
+    await eventually(async () => await leasedTo(peerId) <= 1 ? true : undefined, 5_000, 'the coordinator to take the leases back')
+
+    const atPause = w.unitsDone
+    date = new Date(2025, 0, 16, 9, 0)
+    await eventually(() => w.unitsDone >= atPause + 3 ? true : undefined, 30_000, 'units once the window opens')
+    expect(w.state.state).toBe('running')
+  }, 60_000)
+
+  it('shows each coordinator\'s standing once the coordinator reports it', async () => {
+    const w = worker = createWorker({ dataDir: join(dir, 'w3'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0 })
+    await w.start()
+    await eventually(() => w.unitsDone >= 1 ? true : undefined, 30_000, 'a unit done')
+    const before = w.status().coordinators
+    expect(before).toEqual([expect.objectContaining({ peerId: coordinator.peerId, weight: 1, credit: null, reputation: null })])
+    expect(before[0]!.unitsDone).toBeGreaterThanOrEqual(1)
+    expect(before[0]!.cpuMs).toBeGreaterThan(0)
+
+    w.onCoordinatorStanding(coordinator.peerId, { credit: 42, score: 0.8, state: 'trusted' })
+    expect(w.status().coordinators[0]).toMatchObject({ credit: 42, reputation: { score: 0.8, state: 'trusted' } })
+  }, 60_000)
+})
