@@ -8,5 +8,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false, tsconfig: { module: 'ESNext', moduleResolution: 'Bundler', allowImportingTsExtensions: true, noEmit: false, rewriteRelativeImportExtensions: false, verbatimModuleSyntax: false } }]
   },
   testTimeout: 60000,
-  maxWorkers: 2
+  // One test file at a time: the end-to-end files start many processes and measure CPU, and
+  // running two of them side by side on two cores makes them race their own timeouts.
+  maxWorkers: 1
 }
