@@ -12,6 +12,7 @@ import { Scheduler } from '../coordinator/scheduler.ts'
 import { Store } from '../coordinator/store.ts'
 import { WorkService } from '../coordinator/work-service.ts'
 import { getKind } from '../jobs/registry.ts'
+import { seededRandom } from '../test/helpers/prng.ts'
 
 export class CoordinatorCore {
   readonly dir: string
@@ -21,10 +22,14 @@ export class CoordinatorCore {
   readonly work: WorkService
   readonly #probe: DatabaseSync
 
-  constructor () {
+  /**
+   * `seed` fixes the scheduler's own choices (which leases are spot-checks), so a case replays;
+   * `bans: false` keeps reputations but bans nobody automatically (operators still can).
+   */
+  constructor (seed: number, options: { bans?: boolean } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'peergrid-fuzz-'))
     this.store = new Store(this.dir)
-    this.scheduler = new Scheduler(this.store)
+    this.scheduler = new Scheduler(this.store, Date.now, seededRandom(seed), options)
     this.jobs = new JobService(this.store, this.scheduler)
     this.work = new WorkService(this.scheduler)
     this.#probe = new DatabaseSync(this.store.path, { readOnly: true })

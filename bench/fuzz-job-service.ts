@@ -14,11 +14,10 @@ import { ProtocolError } from '../protocols/errors.ts'
 import { encodeFrame } from '../protocols/frame.ts'
 import { decodeJobRequest, decodeJobResponse, encodeJobRequest, type JobRequest, type JobResponse } from '../protocols/jobs.ts'
 import { checkJobSpec } from '../jobs/spec.ts'
-import { FuzzPropertyError } from './fuzz-decoders.ts'
 import { CoordinatorCore } from './fuzz-harness.ts'
 import { idArb, jobRequestArb } from './fuzz-messages.ts'
 import { chunk, converse, splitFrames } from './fuzz-stream.ts'
-import { inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
+import { FuzzPropertyError, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
 
 /** Cases between fresh databases: bounds the store's growth, and with it the cost of a case. */
 const EPOCH = 2_000
@@ -57,10 +56,15 @@ export class JobServiceFuzz {
   #core: CoordinatorCore | undefined
   #known: string[] = []
   #cases = 0
+  readonly #seed: number
+
+  constructor (seed: number) {
+    this.#seed = seed
+  }
 
   #fresh (): CoordinatorCore {
     this.#core?.close()
-    const core = this.#core = new CoordinatorCore()
+    const core = this.#core = new CoordinatorCore(this.#seed + this.#cases)
     const running = core.scheduler.addJob({ kind: 'primes', params: { from: 0, to: 10_000 }, units: 4 }, PEERS[0]!).jobId
     const cancelled = core.scheduler.addJob({ kind: 'primes', params: { from: 0, to: 10_000 }, units: 2 }, PEERS[1]!).jobId
     core.scheduler.cancel(cancelled)
@@ -193,7 +197,7 @@ interface Before { version: number, jobs: number, state: string | undefined }
 export const jobServiceTarget: FuzzTarget = {
   name: 'JobService.serve',
   async run (options) {
-    const fuzz = new JobServiceFuzz()
+    const fuzz = new JobServiceFuzz(options.seed)
     const tally = new Tally()
     try {
       return await runProperty(this.name, jobCaseArb, async (c) => { tally.add(await fuzz.check(c)) }, tally, { ...options, shrink: false })

@@ -6,6 +6,11 @@
 import fc from 'fast-check'
 import { applyMutations, withPartner, mutationArb, type Mutation } from './fuzz-mutations.ts'
 
+/** A case broke a target's contract; the message says which part. */
+export class FuzzPropertyError extends Error {
+  override name = 'FuzzPropertyError'
+}
+
 export interface FuzzOptions {
   cases: number
   seed: number
@@ -74,7 +79,7 @@ export async function runProperty<T> (
   const params = { numRuns: options.cases, seed: options.seed, endOnFailure: options.shrink === false }
   const details = await fc.check(fc.asyncProperty(arbitrary, async (value) => { await property(value) }), params)
   const report: FuzzReport = { target: name, cases: details.numRuns, outcomes: tally.counts, ms: performance.now() - started }
-  if (details.failed) report.failure = fc.defaultReportMessage(details) ?? String(details.errorInstance)
+  if (details.failed) report.failure = describeFailure(details)
   return report
 }
 
@@ -89,6 +94,11 @@ export function runSyncProperty<T> (
   const started = performance.now()
   const details = fc.check(fc.property(arbitrary, property), { numRuns: options.cases, seed: options.seed })
   const report: FuzzReport = { target: name, cases: details.numRuns, outcomes: tally.counts, ms: performance.now() - started }
-  if (details.failed) report.failure = fc.defaultReportMessage(details) ?? String(details.errorInstance)
+  if (details.failed) report.failure = describeFailure(details)
   return report
+}
+
+function describeFailure<Ts> (details: fc.RunDetails<Ts>): string {
+  const error = details.errorInstance instanceof Error ? `${details.errorInstance.name}: ${details.errorInstance.message}` : String(details.errorInstance)
+  return `${error}\n${fc.defaultReportMessage(details) ?? ''}`
 }

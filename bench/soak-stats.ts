@@ -1,0 +1,62 @@
+/**
+ * The figures a soak run is judged by, from its samples: memory growth after warm-up and
+ * the throughput trend. Pure, so that the arithmetic is tested apart from the processes.
+ */
+
+export interface Sample { readonly atMs: number, readonly value: number }
+
+export function median (values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+function medianBetween (samples: readonly Sample[], fromMs: number, toMs: number): number | undefined {
+  return median(samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs).map((s) => s.value))
+}
+
+/**
+ * Growth of a process's memory after warm-up, in percent: the median of its samples in the
+ * last tenth of the run against the median of those just after warm-up (the first
+ * `warmup` of the run), so that one garbage collection does not decide the figure.
+ * Undefined when the process was not sampled in both windows.
+ */
+export function growthAfterWarmup (samples: readonly Sample[], runMs: number, warmup = 0.2): number | undefined {
+  const base = medianBetween(samples, warmup * runMs, (warmup + 0.1) * runMs)
+  const end = medianBetween(samples, 0.9 * runMs, runMs)
+  if (base == null || end == null || base === 0) return undefined
+  return (end / base - 1) * 100
+}
+
+/** The cumulative count at `atMs`, interpolated between the samples around it. */
+export function countAt (cumulative: readonly Sample[], atMs: number): number | undefined {
+  if (cumulative.length === 0 || atMs < cumulative[0]!.atMs || atMs > cumulative[cumulative.length - 1]!.atMs) return undefined
+  for (let i = 1; i < cumulative.length; i++) {
+    const a = cumulative[i - 1]!
+    const b = cumulative[i]!
+    if (atMs <= b.atMs) return b.atMs === a.atMs ? b.value : a.value + (b.value - a.value) * (atMs - a.atMs) / (b.atMs - a.atMs)
+  }
+  return cumulative[0]!.value
+}
+
+export interface ThroughputTrend {
+  /** Units per second over the first third of the run. */
+  first: number
+  /** Units per second over the last third of the run. */
+  last: number
+  /** last ÷ first: about 1 for a steady run, well below 1 when the grid slows down over time. */
+  ratio: number | undefined
+}
+
+/** Throughput over the first and last thirds of the span the cumulative samples cover. */
+export function throughputTrend (cumulative: readonly Sample[]): ThroughputTrend | undefined {
+  if (cumulative.length < 2) return undefined
+  const start = cumulative[0]!.atMs
+  const third = (cumulative[cumulative.length - 1]!.atMs - start) / 3
+  if (third <= 0) return undefined
+  const [c0, c1, c2, c3] = [0, 1, 2, 3].map((i) => countAt(cumulative, start + i * third)!) as [number, number, number, number]
+  const first = (c1 - c0) / (third / 1000)
+  const last = (c3 - c2) / (third / 1000)
+  return { first, last, ratio: first > 0 ? last / first : undefined }
+}
