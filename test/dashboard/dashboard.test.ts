@@ -2,7 +2,8 @@
  * The dashboard in a real headless Chromium, against a real grid on 127.0.0.1: a coordinator,
  * three honest workers and the lying fixture worker as processes. The page fills its peers
  * table, then shows the liar's score fall and its ban as they happen, without a reload; the
- * liar's page draws its reputation chart. The overview is saved as examples/dashboard.png.
+ * liar's page draws its reputation chart. The overview is saved in test/.artifacts/ (and as the
+ * README's examples/dashboard.png when PEERGRID_UPDATE_SCREENSHOT=1).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -16,7 +17,7 @@ import { PeergridProcess, runCli } from '../helpers/processes.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const LIAR = fileURLToPath(new URL('../fixtures/liar-worker.ts', import.meta.url))
-const SCREENSHOT = fileURLToPath(new URL('../../examples/dashboard.png', import.meta.url))
+const SCREENSHOT = fileURLToPath(new URL(process.env.PEERGRID_UPDATE_SCREENSHOT === '1' ? '../../examples/dashboard.png' : '../.artifacts/dashboard.png', import.meta.url))
 const MANDELBROT = fileURLToPath(new URL('../../examples/mandelbrot.json', import.meta.url))
 
 /* The page's globals, as far as the functions below that run inside Chromium use them
