@@ -264,7 +264,7 @@ export class WorkServiceFuzz {
 /** The target as configured in production; `bans: false` leaves out automatic bans and their backtracking. */
 export function workServiceTarget (options: { bans?: boolean } = {}): FuzzTarget {
   return {
-    name: options.bans === false ? 'WorkService.serve (no automatic bans)' : 'WorkService.serve',
+    name: options.bans === false ? 'WorkService.serve/no-bans' : 'WorkService.serve',
     async run (fuzzOptions) {
       const fuzz = new WorkServiceFuzz(fuzzOptions.seed, options)
       const tally = new Tally()

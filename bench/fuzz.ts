@@ -1,6 +1,7 @@
 /**
  * `npm run fuzz`: every wire decoder, the frame splitter and both coordinator protocol
- * handlers against random, valid and mutated input (see each target for its contract).
+ * handlers against random, valid and mutated input (see each target for its contract); the
+ * work handler both as in production and without automatic bans (`WorkService.serve/no-bans`).
  *
  *   npm run fuzz                          100,000 cases per target, a fresh seed
  *   npm run fuzz -- --cases 5000 --seed 42 --only JobService.serve,decodeWorkRequest
@@ -15,7 +16,9 @@ import { jobServiceTarget } from './fuzz-job-service.ts'
 import type { FuzzReport, FuzzTarget } from './fuzz-target.ts'
 import { workServiceTarget } from './fuzz-work-service.ts'
 
-const TARGETS: readonly FuzzTarget[] = [...DECODER_TARGETS, jobServiceTarget, workServiceTarget()]
+// The work handler runs twice: as in production, and without automatic bans, so that a fault in
+// banning does not end the run before the rest of the protocol has been explored.
+const TARGETS: readonly FuzzTarget[] = [...DECODER_TARGETS, jobServiceTarget, workServiceTarget(), workServiceTarget({ bans: false })]
 
 function usage (problem: string): never {
   process.stderr.write(`fuzz: ${problem}\nusage: npm run fuzz -- [--cases N] [--seed N] [--only ${TARGETS.map((t) => t.name).join(',')}] [--json]\n`)

@@ -315,12 +315,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.#pool.dropBackedBy(peer)
       this.#store.discountOpenResults(peer)
       const touched = new Set<JobSlot>()
-      for (const job of this.#jobs.values()) {
-        for (const unit of job.started) {
-          if (!unit.results.some((r) => r.peer === peer)) continue
-          unit.results = unit.results.filter((r) => r.peer !== peer)
-          touched.add(job)
-        }
+      // Open units holding its results either still need replicas (started) or wait on
+      // other peers' leases (need 0, so not in started): both lose its votes.
+      const open = new Map<UnitSlot, JobSlot>()
+      for (const job of this.#jobs.values()) for (const unit of job.started) open.set(unit, job)
+      for (const lease of this.#leases.values()) open.set(lease.unit, lease.job)
+      for (const [unit, job] of open) {
+        if (unit.done || !unit.results.some((r) => r.peer === peer)) continue
+        unit.results = unit.results.filter((r) => r.peer !== peer)
+        touched.add(job)
       }
       for (const { job_id: jobId, idx } of this.#store.acceptedBackedBy(peer)) {
         this.#store.reopenUnit(jobId, idx, peer, now)

@@ -71,12 +71,9 @@ describe('a request cut short', () => {
 })
 
 describe('a banned peer', () => {
-  // Known bug, found by `npm run fuzz`: Scheduler#onBanned forgets the banned peer's results
-  // only on units in `job.started`, which leaves out a unit whose missing replicas are all
-  // leased (it needs nothing more); the next agreeing result then completes a quorum with the
-  // banned peer's vote, though the store no longer counts it. `it.failing` keeps the suite
-  // green and turns red when the bug is fixed: then make it a plain `it`.
-  it.failing('does not vote: its earlier result cannot complete a quorum', () => {
+  // Found by `npm run fuzz`: a ban must also forget the peer's results on units whose missing
+  // replicas are all leased (they need nothing more, so they are not in `job.started`).
+  it('does not vote: its earlier result cannot complete a quorum', () => {
     const core = new CoordinatorCore(OPTIONS.seed)
     try {
       const { jobId } = core.scheduler.addJob({ kind: 'primes', params: { from: 0, to: 1000 }, units: 1, quorum: 2 }, 'client')
