@@ -16,8 +16,8 @@ import { jobServiceTarget } from './fuzz-job-service.ts'
 import type { FuzzReport, FuzzTarget } from './fuzz-target.ts'
 import { workServiceTarget } from './fuzz-work-service.ts'
 
-// The work handler runs twice: as in production, and without automatic bans, so that a fault in
-// banning does not end the run before the rest of the protocol has been explored.
+// The work handler runs twice: as in production, and without automatic bans, which otherwise
+// soon refuse a fuzzing peer's pulls and so limit how deep the rest of the protocol is explored.
 const TARGETS: readonly FuzzTarget[] = [...DECODER_TARGETS, jobServiceTarget, workServiceTarget(), workServiceTarget({ bans: false })]
 
 function usage (problem: string): never {

@@ -30,10 +30,8 @@ describe('protocol handlers under fuzzing', () => {
     }
   }, 60_000)
 
-  // Automatic bans stay off here: with them, the run trips over the scheduler bug pinned below
-  // within a few hundred cases. `npm run fuzz` runs the production configuration.
   it('WorkService.serve answers every frame in order, and no peer touches another\'s leases or gets a unit accepted alone', async () => {
-    const report = await workServiceTarget({ bans: false }).run(OPTIONS)
+    const report = await workServiceTarget().run(OPTIONS)
     expect(report.failure).toBeUndefined()
     expect(report.cases).toBe(OPTIONS.cases)
     for (const outcome of ['pull: OK', 'pull: NO_WORK', 'report: OK', 'release: OK', 'refused MALFORMED', 'refused FRAME_TOO_LARGE']) {
@@ -71,8 +69,9 @@ describe('a request cut short', () => {
 })
 
 describe('a banned peer', () => {
-  // Found by `npm run fuzz`: a ban must also forget the peer's results on units whose missing
-  // replicas are all leased (they need nothing more, so they are not in `job.started`).
+  // Found by `npm run fuzz`: a ban must also take back the peer's votes on units that need no
+  // more replicas because the missing ones are all leased, or the next agreeing result
+  // completes a quorum with the banned peer's vote.
   it('does not vote: its earlier result cannot complete a quorum', () => {
     const core = new CoordinatorCore(OPTIONS.seed)
     try {
