@@ -14,6 +14,7 @@ import { NEW_REPUTATION } from '../coordinator/reputation.ts'
 import { Scheduler } from '../coordinator/scheduler.ts'
 import { Store } from '../coordinator/store.ts'
 import { median } from './calibrate.ts'
+import { seededRandom } from '../test/helpers/prng.ts'
 
 export type Behaviour = 'honest' | 'liar' | 'colluder' | 'saboteur'
 
@@ -47,18 +48,6 @@ export interface SimReport {
   seconds: number
 }
 
-/** Small, fast, seedable PRNG (mulberry32) so that runs are reproducible. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const primes = getKind('primes')
 const decoder = new TextDecoder()
 const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url')
@@ -73,7 +62,7 @@ function percentile (values: number[], p: number): number | null {
 
 export function simulate (settings: SimSettings): SimReport {
   const started = performance.now()
-  const random = prng(settings.seed ?? 1)
+  const random = seededRandom(settings.seed ?? 1)
   const honestErrorRate = settings.honestErrorRate ?? 1e-3
   const dir = mkdtempSync(join(tmpdir(), 'peergrid-trust-'))
   const store = new Store(dir)

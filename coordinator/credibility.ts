@@ -5,7 +5,7 @@
  * one reaches 1 − ε. Votes that are not independent (same network, young peers, peers caught
  * agreeing on a wrong answer before) are merged into one. Pure functions, table-tested.
  */
-import type { QuorumVerdict, ReportedResult } from './quorum.ts'
+import { groupByDigest, type QuorumVerdict, type ReportedResult } from './quorum.ts'
 
 export interface PeerHistory {
   /** Results that agreed with an accepted answer, and spot-checks passed. */
@@ -124,16 +124,8 @@ export function evaluateCredibility (
   voteOf: (peer: string) => Vote,
   colluded?: (a: string, b: string) => boolean
 ): QuorumVerdict {
-  const byDigest = new Map<string, Vote[]>()
-  const voted = new Set<string>()
-  for (const r of results) {
-    if (r.digest == null || voted.has(r.peer)) continue
-    voted.add(r.peer)
-    const list = byDigest.get(r.digest)
-    const vote = voteOf(r.peer)
-    if (list == null) byDigest.set(r.digest, [vote])
-    else list.push(vote)
-  }
+  // One vote per peer, its first result, as in plain quorum validation.
+  const byDigest = new Map([...groupByDigest(results)].map(([digest, peers]) => [digest, peers.map(voteOf)]))
   const clusters = new Map<string, Vote[][]>()
   for (const [digest, votes] of byDigest) clusters.set(digest, independentVotes(votes, colluded))
   const probabilities = groupProbabilities(new Map([...clusters].map(([d, cs]) => [d, cs.map(clusterCredibility)])))
