@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import type { JobAnnouncement } from '../protocols/announce.ts'
 import { STATUSES, type ErrorStatus } from '../protocols/common.ts'
 import type { JobRequest, JobResponse, JobStatus, UnitStatus } from '../protocols/jobs.ts'
-import { RESULT_STATUSES, type Lease, type UnitResult, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
+import { RESULT_STATUSES, type Lease, type Standing, type UnitResult, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
 
 const MAX_UINT32 = 0xffff_ffff
 
@@ -90,7 +90,14 @@ const leaseArb: fc.Arbitrary<Lease> = fc.record({
   leaseId: idArb, jobId: idArb, kind: fc.constantFrom('primes', 'mandelbrot'), unitIndex: uint32, payload: smallBytes, deadlineMs: uint64, timeoutMs: uint32
 })
 
-export const workResponseArb: fc.Arbitrary<WorkResponse> = fc.oneof(
+/** Credit and score as they survive the wire: whole thousandths and millionths. */
+const standingArb: fc.Arbitrary<Standing> = fc.record({
+  credit: fc.integer({ min: 0, max: 2 ** 40 }).map((milli) => milli / 1000),
+  score: fc.integer({ min: 0, max: 1e6 }).map((ppm) => ppm / 1e6),
+  state: fc.constantFrom('probation' as const, 'trusted' as const, 'banned' as const)
+})
+
+const replyArb: fc.Arbitrary<WorkResponse> = fc.oneof(
   fc.record({ status: fc.constant('OK' as const), message: text(40), body: fc.oneof(
     fc.record({ type: fc.constant('leases' as const), leases: fc.array(leaseArb, { maxLength: 4 }) }),
     fc.record({ type: fc.constant('reportAck' as const), acks: fc.array(fc.record({ leaseId: idArb, status: statusArb }), { maxLength: 4 }) }),
@@ -98,6 +105,9 @@ export const workResponseArb: fc.Arbitrary<WorkResponse> = fc.oneof(
   ) }),
   fc.record({ status: errorStatusArb, message: text(80) })
 )
+
+export const workResponseArb: fc.Arbitrary<WorkResponse> = fc.tuple(replyArb, fc.option(standingArb, { nil: undefined }))
+  .map(([reply, standing]) => standing === undefined ? reply : { ...reply, standing })
 
 export const announcementArb: fc.Arbitrary<JobAnnouncement> = fc.record({
   jobId: idArb,

@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same
  * run (absolute times drift on shared machines). `--json` prints one JSON object;
- * `--only engine,grid,coordinator` runs a subset.
+ * `--only engine,grid,coordinator,credit` runs a subset.
  */
 import { benchCoordinator } from './coordinator.ts'
+import { benchCredit } from './credit.ts'
 import { benchEngine } from './engine.ts'
 import { benchGrid } from './grid.ts'
 
@@ -38,6 +39,13 @@ if (want('coordinator')) {
   say('coordinator: real scheduler + SQLite + work service + codecs, 50 simulated workers, quorum 2, near-empty units')
   const r = results.coordinator = benchCoordinator()
   say(`  ${r.units} units accepted in ${fmt(r.seconds, 2)} s = ${fmt(r.acceptedPerSecond, 0)} units/s  (target ≥ 5000: ${verdict(r.acceptedPerSecond >= 5000)}; BOINC's published single server: ~100 jobs/s)`)
+}
+
+if (want('credit')) {
+  say('credit: credit granted per CPU-second spent, one typical unit per kind (1.0 on the reference core)')
+  const r = results.credit = benchCredit()
+  for (const s of r.samples) say(`  ${s.kind.padEnd(14)} ${fmt(s.credit, 3)} credit for ${fmt(s.cpuSeconds, 3)} s CPU = ${fmt(s.creditPerCpuSecond, 2)} credit/CPU-s`)
+  say(`  spread between kinds (max / min) = ${fmt(r.spread, 2)}  (target ≤ 1.5: ${verdict(r.spread <= 1.5)})`)
 }
 
 if (json) process.stdout.write(JSON.stringify(results) + '\n')

@@ -26,7 +26,8 @@ export function peerInfo (row: PeerRow): PeerInfo {
     spotPassed: row.spot_passed,
     spotFailed: row.spot_failed,
     firstSeenMs: row.first_seen_ms,
-    lastSeenMs: row.last_seen_ms
+    lastSeenMs: row.last_seen_ms,
+    credit: Math.round(Math.max(0, row.credit) * 1000) / 1000
   }
 }
 

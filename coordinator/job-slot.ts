@@ -3,6 +3,7 @@
  * the peers that touched it; the job's open units split into started and fresh. Rebuilt
  * from the store on start; the store stays the source of truth.
  */
+import { logger } from '@libp2p/logger'
 import type { JobKind } from '../jobs/kind.ts'
 import type { ResolvedJobSpec } from '../jobs/spec.ts'
 import type { QuorumVerdict, ReportedResult } from './quorum.ts'
@@ -21,6 +22,8 @@ export interface UnitSlot extends PlacementCandidate {
   /** A digest whose output the kind's own cheap check proved right (a found nonce). */
   proven?: string
 }
+
+const log = logger('peergrid:scheduler')
 
 /** Decides a unit from its results and outstanding leases: quorum or credibility validation. */
 export type Judge = (results: readonly ReportedResult[], outstanding: number) => QuorumVerdict
@@ -94,5 +97,17 @@ export class JobSlot {
     let n = this.fresh.size
     for (const unit of this.started) if (unit.need > 0) n++
     return n
+  }
+
+  /** What an accepted output of `unit` is worth: the kind decides, from the unit and output alone. */
+  creditFor (unit: UnitSlot, output: Uint8Array): number {
+    try {
+      const parsed = this.kind.parseUnit(JSON.parse(unit.payload))
+      const credit = this.kind.credit(parsed, this.kind.decodeOutput(output, parsed))
+      return Number.isFinite(credit) && credit > 0 ? credit : 0
+    } catch (err) {
+      log.error('no credit for %s/%d: %s', this.id, unit.idx, (err as Error).message)
+      return 0
+    }
   }
 }

@@ -126,11 +126,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (job == null || unit == null || unit.done) return false
     const now = this.#now()
     const digest = digestOf(output)
+    const credit = job.creditFor(unit, output)
     this.#store.transaction(() => {
-      if (!this.#store.acceptUnit(job.id, idx, digest, output, now)) return
+      if (!this.#store.acceptUnit(job.id, idx, digest, output, now, credit)) return
       this.#store.bumpJob(job.id, 'units_accepted')
       for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
-      this.#pool.add({ jobId, idx, kind: job.kind.name, payload: unit.payload, digest, peers: new Set() })
+      this.#pool.add({ jobId, idx, kind: job.kind.name, payload: unit.payload, digest, credit, peers: new Set() })
       job.close(unit)
       if (job.remaining === 0) this.#finish(job)
     })
@@ -264,8 +265,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       ? { verdict: 'accept' as const, digest: unit.proven, peers: unit.results.filter((r) => r.digest === unit.proven).map((r) => r.peer) }
       : judged
     if (verdict.verdict === 'accept') {
-      if (this.#store.acceptUnit(job.id, unit.idx, verdict.digest, unit.outputs.get(verdict.digest)!, now)) {
+      const output = unit.outputs.get(verdict.digest)!
+      const credit = job.creditFor(unit, output)
+      if (this.#store.acceptUnit(job.id, unit.idx, verdict.digest, output, now, credit)) {
         this.#store.bumpJob(job.id, 'units_accepted')
+        this.#store.grantCredit(job.id, unit.idx, verdict.digest, credit, now)
         const losers = new Map<string, string[]>()
         for (const r of unit.results) {
           if (r.digest == null || r.digest === verdict.digest) continue
@@ -273,7 +277,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
         for (const group of losers.values()) if (group.length > 1) this.peers.markColluding(group)
         if (job.spec.validation === 'credibility') {
-          this.#pool.add({ jobId: job.id, idx: unit.idx, kind: job.kind.name, payload: unit.payload, digest: verdict.digest, peers: new Set(unit.results.map((r) => r.peer)) })
+          this.#pool.add({ jobId: job.id, idx: unit.idx, kind: job.kind.name, payload: unit.payload, digest: verdict.digest, credit, peers: new Set(unit.results.map((r) => r.peer)) })
         }
         // Verdicts last: a ban they cause backtracks, and must see this unit accepted.
         const bans = this.#bans
@@ -429,6 +433,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Bans or unbans a peer by an operator's decision. */
   setBanned (peer: string, banned: boolean): void {
     this.#store.transaction(() => { this.peers.apply(peer, banned ? 'ban' : 'unban', this.#now()) })
+  }
+
+  /** Credit the peer holds here: its accepted results' worth, in reference core-seconds. */
+  creditOf (peer: string): number {
+    return this.#store.peerCredit(peer)
   }
 
   get activeLeaseCount (): number { return this.#leases.size + this.#spots.size }

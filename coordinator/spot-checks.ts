@@ -12,6 +12,8 @@ export interface SpotEntry {
   kind: string
   payload: string
   digest: string
+  /** What a right answer earns: the unit's credit. */
+  credit: number
   /** Peers whose results backed the answer; never checked with it (they know it). */
   peers: ReadonlySet<string>
 }

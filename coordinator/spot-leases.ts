@@ -30,7 +30,7 @@ export class SpotLeases {
     const unit = this.#store.getUnit(lease.job_id, lease.idx)
     const kind = this.#store.getJob(lease.job_id)?.kind
     if (unit?.digest == null || kind == null) return false
-    const entry = { jobId: lease.job_id, idx: lease.idx, kind, payload: unit.payload_json, digest: unit.digest, peers: new Set<string>() }
+    const entry = { jobId: lease.job_id, idx: lease.idx, kind, payload: unit.payload_json, digest: unit.digest, credit: unit.credit ?? 0, peers: new Set<string>() }
     this.#live.set(lease.id, { id: lease.id, peer: lease.peer, entry, deadlineMs: lease.deadline_ms, timeoutMs: lease.deadline_ms - lease.issued_ms })
     return true
   }
@@ -50,6 +50,8 @@ export class SpotLeases {
     this.#store.setLeaseState(id, 'returned')
     const digest = answer.status === 'ok' && answer.output != null ? createHash('sha256').update(answer.output).digest('base64url') : null
     this.#store.insertResult({ lease_id: id, job_id: spot.entry.jobId, idx: spot.entry.idx, peer, status: answer.status, digest, output: null, counted: 0, cpu_ms: Math.round(answer.cpuMs ?? 0), received_ms: now })
+    // A passed check is real work with a right answer, and earns what the unit is worth.
+    if (answer.status === 'ok' && digest === spot.entry.digest) this.#store.creditResult(id, peer, spot.entry.credit, now)
     if (answer.status === 'ok') this.#peers.apply(peer, digest === spot.entry.digest ? 'spot-pass' : 'spot-fail', now)
     else this.#peers.apply(peer, answer.status === 'timeout' ? 'timeout' : 'error', now)
     return true

@@ -2,7 +2,7 @@
  * The coordinator's SQLite schema. Jobs, units, leases and results are the durable truth;
  * the scheduler's in-memory indexes are rebuilt from them on start.
  */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS units (
   digest TEXT,
   output BLOB,
   accepted_ms INTEGER,
+  -- What the accepted output is worth, in reference core-seconds (jobs/credit.ts).
+  credit REAL,
   PRIMARY KEY (job_id, idx)
 ) WITHOUT ROWID;
 
@@ -62,7 +64,9 @@ CREATE TABLE IF NOT EXISTS results (
   output BLOB,
   counted INTEGER NOT NULL,
   cpu_ms INTEGER NOT NULL,
-  received_ms INTEGER NOT NULL
+  received_ms INTEGER NOT NULL,
+  -- Credit this result earned: its unit's credit once accepted with this result's answer.
+  credit REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS results_unit ON results (job_id, idx);
 CREATE INDEX IF NOT EXISTS results_peer ON results (peer);
@@ -88,7 +92,9 @@ CREATE TABLE IF NOT EXISTS peers (
   spot_passed INTEGER NOT NULL DEFAULT 0,
   spot_failed INTEGER NOT NULL DEFAULT 0,
   score REAL NOT NULL DEFAULT 0.5,
-  state TEXT NOT NULL DEFAULT 'probation' CHECK (state IN ('probation', 'trusted', 'banned'))
+  state TEXT NOT NULL DEFAULT 'probation' CHECK (state IN ('probation', 'trusted', 'banned')),
+  -- Sum of results.credit of this peer: granted on acceptance, taken back when a unit re-opens.
+  credit REAL NOT NULL DEFAULT 0
 );
 
 -- Every reputation change, for the history chart and for audits.
@@ -105,3 +111,13 @@ CREATE INDEX IF NOT EXISTS peer_history_peer ON peer_history (peer, seq);
 -- Pairs of peers that agreed on an answer proven wrong: their votes are never independent again.
 CREATE TABLE IF NOT EXISTS collusions (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 `
+
+/**
+ * What brings a database of an older version up to SCHEMA_VERSION, by the version it starts
+ * from; each step runs in one transaction with the version bump.
+ */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  2: `ALTER TABLE units ADD COLUMN credit REAL;
+      ALTER TABLE results ADD COLUMN credit REAL NOT NULL DEFAULT 0;
+      ALTER TABLE peers ADD COLUMN credit REAL NOT NULL DEFAULT 0;`
+}

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { SCHEMA, SCHEMA_VERSION } from './store-schema.ts'
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './store-schema.ts'
 import type { PeerState, Reputation } from './reputation.ts'
 
 export type JobState = 'running' | 'completed' | 'failed' | 'cancelled'
@@ -33,17 +33,17 @@ export interface JobRow {
   result_media_type: string | null
 }
 
-export interface UnitRow { job_id: string, idx: number, payload_json: string, state: UnitState, digest: string | null }
+export interface UnitRow { job_id: string, idx: number, payload_json: string, state: UnitState, digest: string | null, credit: number | null }
 export interface LeaseRow { id: string, job_id: string, idx: number, peer: string, issued_ms: number, deadline_ms: number, state: LeaseState, spot: number }
 export interface ResultRow { lease_id: string, job_id: string, idx: number, peer: string, status: ResultStatus, digest: string | null, output: Uint8Array | null, counted: number, cpu_ms: number, received_ms: number }
-export interface PeerRow { id: string, first_seen_ms: number, last_seen_ms: number, address: string | null, valid: number, invalid: number, errors: number, timeouts: number, spot_passed: number, spot_failed: number, score: number, state: PeerState }
+export interface PeerRow { id: string, first_seen_ms: number, last_seen_ms: number, address: string | null, valid: number, invalid: number, errors: number, timeouts: number, spot_passed: number, spot_failed: number, score: number, state: PeerState, credit: number }
 export interface PeerHistoryRow { at_ms: number, event: string, score: number, state: PeerState }
 
 export class StoreError extends Error {
   override name = 'StoreError'
 }
 
-const PEER_COLUMNS = 'id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts, spot_passed, spot_failed, score, state'
+const PEER_COLUMNS = 'id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts, spot_passed, spot_failed, score, state, MAX(credit, 0) AS credit'
 const JOB_COLUMNS = 'id, name, kind, spec_json, state, units_total, units_accepted, units_failed, results_received, submitter, created_ms, finished_ms, error, result_json, result_file_name, result_media_type'
 
 export class Store {
@@ -64,7 +64,21 @@ export class Store {
     }
     const version = this.#get<{ value: string }>('SELECT value FROM meta WHERE key = ?', 'schema_version')?.value
     if (version == null) this.#run('INSERT INTO meta (key, value) VALUES (?, ?)', 'schema_version', String(SCHEMA_VERSION))
-    else if (Number(version) !== SCHEMA_VERSION) throw new StoreError(`database ${this.path} has schema version ${version}; this coordinator understands ${SCHEMA_VERSION}`)
+    else this.#migrate(Number(version))
+  }
+
+  /** Brings an older database up to SCHEMA_VERSION one step at a time, each step atomic. */
+  #migrate (from: number): void {
+    for (let version = from; version !== SCHEMA_VERSION; version++) {
+      const step = MIGRATIONS[version]
+      if (step == null || version > SCHEMA_VERSION) {
+        throw new StoreError(`database ${this.path} has schema version ${from}; this coordinator understands ${SCHEMA_VERSION} and can upgrade from ${Object.keys(MIGRATIONS).join(', ')} (use a coordinator of the version that wrote it, or another --data-dir)`)
+      }
+      this.transaction(() => {
+        this.#db.exec(step)
+        this.#run('UPDATE meta SET value = ? WHERE key = ?', String(version + 1), 'schema_version')
+      })
+    }
   }
 
   close (): void {
@@ -153,11 +167,11 @@ export class Store {
   // units
 
   getUnit (jobId: string, idx: number): UnitRow | undefined {
-    return this.#get<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? AND idx = ?', jobId, idx)
+    return this.#get<UnitRow>('SELECT job_id, idx, payload_json, state, digest, credit FROM units WHERE job_id = ? AND idx = ?', jobId, idx)
   }
 
   unitsOf (jobId: string): UnitRow[] {
-    return this.#all<UnitRow>('SELECT job_id, idx, payload_json, state, digest FROM units WHERE job_id = ? ORDER BY idx', jobId)
+    return this.#all<UnitRow>('SELECT job_id, idx, payload_json, state, digest, credit FROM units WHERE job_id = ? ORDER BY idx', jobId)
   }
 
   /** Only terminal states are stored; `leased` and `reported` are derived from leases and results. */
@@ -165,10 +179,10 @@ export class Store {
     this.#run('UPDATE units SET state = ? WHERE job_id = ? AND idx = ?', state, jobId, idx)
   }
 
-  /** Marks a unit accepted; returns false (and changes nothing) when it already was. */
-  acceptUnit (jobId: string, idx: number, digest: string, output: Uint8Array, at: number): boolean {
-    const changed = this.#run("UPDATE units SET state = 'accepted', digest = ?, output = ?, accepted_ms = ? WHERE job_id = ? AND idx = ? AND state NOT IN ('accepted', 'failed', 'cancelled')",
-      digest, output, at, jobId, idx)
+  /** Marks a unit accepted, worth `credit`; returns false (and changes nothing) when it already was. */
+  acceptUnit (jobId: string, idx: number, digest: string, output: Uint8Array, at: number, credit: number | null = null): boolean {
+    const changed = this.#run("UPDATE units SET state = 'accepted', digest = ?, output = ?, accepted_ms = ?, credit = ? WHERE job_id = ? AND idx = ? AND state NOT IN ('accepted', 'failed', 'cancelled')",
+      digest, output, at, credit, jobId, idx)
     if (changed === 1) this.logUnitEvent(jobId, idx, 'accepted', at)
     return changed === 1
   }
@@ -217,6 +231,36 @@ export class Store {
   insertResult (result: ResultRow): void {
     this.#run('INSERT INTO results (lease_id, job_id, idx, peer, status, digest, output, counted, cpu_ms, received_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       result.lease_id, result.job_id, result.idx, result.peer, result.status, result.digest, result.output, result.counted, result.cpu_ms, result.received_ms)
+  }
+
+  // credit
+
+  /** Grants `credit` to every counted result of the unit that returned the accepted answer. */
+  grantCredit (jobId: string, idx: number, digest: string, credit: number, at: number): void {
+    if (!(credit > 0)) return
+    this.#run('UPDATE results SET credit = ? WHERE job_id = ? AND idx = ? AND digest = ? AND counted = 1', credit, jobId, idx, digest)
+    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, credit)
+      SELECT peer, ?, ?, SUM(credit) FROM results WHERE job_id = ? AND idx = ? AND digest = ? AND counted = 1 GROUP BY peer
+      ON CONFLICT (id) DO UPDATE SET credit = peers.credit + excluded.credit`, at, at, jobId, idx, digest)
+  }
+
+  /** Grants credit for one result (a passed spot-check: real work with a known answer). */
+  creditResult (leaseId: string, peer: string, credit: number, at: number): void {
+    if (!(credit > 0)) return
+    this.#run('UPDATE results SET credit = ? WHERE lease_id = ?', credit, leaseId)
+    this.#run(`INSERT INTO peers (id, first_seen_ms, last_seen_ms, credit) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET credit = peers.credit + excluded.credit`, peer, at, at, credit)
+  }
+
+  /** Takes back all credit granted for a unit's results (its accepted answer is in doubt). */
+  revokeCredit (jobId: string, idx: number): void {
+    this.#run(`UPDATE peers SET credit = credit - (SELECT SUM(r.credit) FROM results r WHERE r.job_id = ? AND r.idx = ? AND r.peer = peers.id)
+      WHERE id IN (SELECT peer FROM results WHERE job_id = ? AND idx = ? AND credit > 0)`, jobId, idx, jobId, idx)
+    this.#run('UPDATE results SET credit = 0 WHERE job_id = ? AND idx = ? AND credit > 0', jobId, idx)
+  }
+
+  peerCredit (id: string): number {
+    return Math.max(0, this.#get<{ credit: number }>('SELECT credit FROM peers WHERE id = ?', id)?.credit ?? 0)
   }
 
   hasResult (leaseId: string): boolean {
@@ -281,7 +325,8 @@ export class Store {
 
   /** Re-opens an accepted unit and stops counting the banned peer's results on it. */
   reopenUnit (jobId: string, idx: number, peer: string, at: number): void {
-    this.#run("UPDATE units SET state = 'waiting', digest = NULL, output = NULL, accepted_ms = NULL WHERE job_id = ? AND idx = ? AND state = 'accepted'", jobId, idx)
+    this.revokeCredit(jobId, idx)
+    this.#run("UPDATE units SET state = 'waiting', digest = NULL, output = NULL, accepted_ms = NULL, credit = NULL WHERE job_id = ? AND idx = ? AND state = 'accepted'", jobId, idx)
     this.#run('UPDATE results SET counted = 0 WHERE job_id = ? AND idx = ? AND peer = ?', jobId, idx, peer)
     this.#run("UPDATE jobs SET units_accepted = units_accepted - 1, state = 'running', finished_ms = NULL, result_json = NULL, result_file = NULL, result_file_name = NULL, result_media_type = NULL WHERE id = ?", jobId)
     this.logUnitEvent(jobId, idx, 'reopened', at)

@@ -7,7 +7,7 @@ import { logger } from '@libp2p/logger'
 import { errorReply, okReply, type Status } from '../protocols/common.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import type { FramedStream } from '../protocols/stream.ts'
-import { decodeWorkRequest, encodeWorkResponse, type ResultStatus as WireResultStatus, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
+import { decodeWorkRequest, encodeWorkResponse, type ResultStatus as WireResultStatus, type Standing, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
 import { MAX_LEASES_PER_PULL } from './constants.ts'
 import type { IncomingResult, ResultAck, Scheduler } from './scheduler.ts'
 
@@ -28,7 +28,17 @@ export class WorkService {
     this.#scheduler = scheduler
   }
 
+  /** Answers one request, with the peer's standing as it is after the request. */
   handle (request: WorkRequest, peer: string): WorkResponse {
+    return { ...this.#answer(request, peer), standing: this.#standing(peer) }
+  }
+
+  #standing (peer: string): Standing {
+    const { score, state } = this.#scheduler.peers.reputation(peer)
+    return { credit: this.#scheduler.creditOf(peer), score, state }
+  }
+
+  #answer (request: WorkRequest, peer: string): WorkResponse {
     switch (request.type) {
       case 'pull': {
         if (this.#scheduler.peers.isBanned(peer)) return errorReply('BANNED', 'this coordinator has banned you for returning wrong results')

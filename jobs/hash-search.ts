@@ -8,6 +8,7 @@
  */
 import { hash } from 'node:crypto'
 import type { JobKind, JobResult } from './kind.ts'
+import { creditFor, REFERENCE_RATES } from './credit.ts'
 import { checkUnitCount, decodeJsonObject, encodeCanonicalJson, paramIssue, readInteger, readRecord, readString } from './codec.ts'
 
 export interface HashSearchParams {
@@ -144,6 +145,11 @@ export const hashSearch: JobKind<HashSearchParams, HashSearchUnit, HashSearchOut
     const { nonce } = output
     if (nonce === null || !Number.isSafeInteger(nonce) || nonce < unit.start || nonce >= unit.end) return false
     return hasLeadingZeroBits(digestOf(unit.data, nonce), unit.difficultyBits)
+  },
+
+  // The search stops at the first solution: the nonces before it are the work done.
+  credit (unit, output) {
+    return creditFor((output.nonce ?? unit.end - 1) - unit.start + 1, REFERENCE_RATES.sha256Hashes)
   },
 
   merge (params, outputs): JobResult {

@@ -43,6 +43,11 @@ export interface JobKind<P = any, U = any, O = any> {
   decodeOutput(bytes: Uint8Array, unit: U): O
   /** Cheap independent check of an output, for kinds where checking costs less than computing. */
   verify?(unit: U, output: O): boolean
+  /**
+   * Credit the accepted output of a unit is worth, in reference core-seconds (`credit.ts`):
+   * computed from the unit and its canonical output only, never from a peer's claim.
+   */
+  credit(unit: U, output: O): number
   /** Merges the outputs of all units (in unit order) into the job result. */
   merge(params: P, outputs: O[]): JobResult
 }

@@ -8,6 +8,7 @@
  * doubles, so no rounding decides whether a point is inside.
  */
 import type { JobKind, JobResult } from './kind.ts'
+import { creditFor, REFERENCE_RATES } from './credit.ts'
 import { checkUnitCount, decodeJsonObject, encodeCanonicalJson, paramIssue, readInteger, readRecord } from './codec.ts'
 
 export interface MonteCarloPiParams {
@@ -148,6 +149,10 @@ export const montecarloPi: JobKind<MonteCarloPiParams, MonteCarloPiUnit, MonteCa
       const samples = readInteger(record, 'samples', 'output', unit.samples, unit.samples)
       return { inside: readInteger(record, 'inside', 'output', 0, samples), samples }
     })
+  },
+
+  credit (unit) {
+    return creditFor(unit.samples, REFERENCE_RATES.piSamples)
   },
 
   merge (_params, outputs): JobResult {

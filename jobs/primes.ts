@@ -7,6 +7,7 @@
  * thread and kept.
  */
 import type { JobKind, JobResult } from './kind.ts'
+import { creditFor, REFERENCE_RATES } from './credit.ts'
 import { checkUnitCount, decodeJsonObject, encodeCanonicalJson, paramIssue, readInteger, readRecord } from './codec.ts'
 
 export interface PrimesParams {
@@ -192,6 +193,10 @@ export const primes: JobKind<PrimesParams, PrimesUnit, PrimesOutput> = {
       const most = Math.floor((unit.to - unit.from) / 2) + 1
       return { count: readInteger(record, 'count', 'output', 0, Math.min(most, unit.to - unit.from)) }
     })
+  },
+
+  credit (unit) {
+    return creditFor(unit.to - unit.from, REFERENCE_RATES.primesNumbers)
   },
 
   merge (_params, outputs): JobResult {

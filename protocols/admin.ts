@@ -25,6 +25,8 @@ export interface PeerInfo {
   readonly spotFailed: number
   readonly firstSeenMs: number
   readonly lastSeenMs: number
+  /** Credit granted for accepted results, in reference core-seconds, to the thousandth. */
+  readonly credit: number
 }
 
 export type AdminResponseBody = { readonly type: 'peers', readonly peers: readonly PeerInfo[] } | { readonly type: 'banSet', readonly peer: PeerInfo }
@@ -70,8 +72,10 @@ function peerToWire (p: PeerInfo): ProtoObject {
   for (const [label, n] of [['valid', p.valid], ['invalid', p.invalid], ['errors', p.errors], ['timeouts', p.timeouts], ['spotPassed', p.spotPassed], ['spotFailed', p.spotFailed]] as const) requireUint32(n, `PeerInfo.${label}`)
   requireUint64(p.firstSeenMs, 'PeerInfo.firstSeenMs')
   requireUint64(p.lastSeenMs, 'PeerInfo.lastSeenMs')
+  const creditMilli = Math.round(p.credit * 1000)
+  requireUint64(creditMilli, 'PeerInfo.creditMilli')
   const { id, address, state, valid, invalid, errors, timeouts, spotPassed, spotFailed, firstSeenMs, lastSeenMs } = p
-  return { id, address, state, scorePpm: Math.round(p.score * 1e6), valid, invalid, errors, timeouts, spotPassed, spotFailed, firstSeenMs, lastSeenMs }
+  return { id, address, state, scorePpm: Math.round(p.score * 1e6), valid, invalid, errors, timeouts, spotPassed, spotFailed, firstSeenMs, lastSeenMs, creditMilli }
 }
 
 function peerFromWire (item: unknown, field: string): PeerInfo {
@@ -90,7 +94,8 @@ function peerFromWire (item: unknown, field: string): PeerInfo {
     spotPassed: getNumber(w, 'spotPassed'),
     spotFailed: getNumber(w, 'spotFailed'),
     firstSeenMs: getNumber(w, 'firstSeenMs'),
-    lastSeenMs: getNumber(w, 'lastSeenMs')
+    lastSeenMs: getNumber(w, 'lastSeenMs'),
+    credit: getNumber(w, 'creditMilli') / 1000
   }
 }
 

@@ -85,9 +85,26 @@ export interface Released {
 }
 
 export type WorkResponseBody = Leases | ReportAck | Released
-export type WorkResponse = Reply<WorkResponseBody>
+
+export const PEER_STATES = ['PROBATION', 'TRUSTED', 'BANNED'] as const
+export type WirePeerState = (typeof PEER_STATES)[number]
+
+/** How the coordinator rates the worker it answers: credit earned and reputation. */
+export interface Standing {
+  /** Credit granted for accepted results, in reference core-seconds (jobs/credit.ts). */
+  readonly credit: number
+  /** Reputation score in [0, 1]. */
+  readonly score: number
+  readonly state: Lowercase<WirePeerState>
+}
+
+/** A reply, with the worker's standing on every reply to a request the coordinator handled. */
+export type WorkResponse = Reply<WorkResponseBody> & { readonly standing?: Standing }
 
 const resultStatusCodec = enumCodec('UnitResult.ResultStatus', RESULT_STATUSES)
+const peerStateCodec = enumCodec('Standing.PeerState', PEER_STATES)
+/** Credit travels in thousandths; 2^53 of them is far beyond any grid's total. */
+const MAX_CREDIT_MILLI = Number.MAX_SAFE_INTEGER
 
 const id = { maxBytes: MAX_ID_BYTES }
 const batch = { maxBytes: MAX_ID_BYTES, maxCount: MAX_UNITS_PER_FRAME }
@@ -125,17 +142,36 @@ export function decodeWorkRequest (bytes: Uint8Array): WorkRequest {
 
 /** Throws MalformedMessageError or FrameTooLargeError when peers would reject the message. */
 export function encodeWorkResponse (response: WorkResponse): Uint8Array {
-  return codecs.WorkResponse.encode(replyToWire(response, 'WorkResponse', (body) => {
+  const wire = replyToWire(response, 'WorkResponse', (body) => {
     validateWorkResponseBody(body)
     return workResponseBodyToWire(body)
-  }))
+  })
+  return codecs.WorkResponse.encode(response.standing == null ? wire : { ...wire, standing: standingToWire(response.standing) })
 }
 
 /** Throws MalformedMessageError or FrameTooLargeError, and nothing else, on bad input. */
 export function decodeWorkResponse (bytes: Uint8Array): WorkResponse {
-  const response = replyFromWire(codecs.WorkResponse.decode(bytes), 'WorkResponse', workResponseBodyFromWire)
+  const wire = codecs.WorkResponse.decode(bytes)
+  const response = replyFromWire(wire, 'WorkResponse', workResponseBodyFromWire)
   if (response.status === 'OK') validateWorkResponseBody(response.body)
-  return response
+  return wire.standing == null ? response : { ...response, standing: standingFromWire(getObject(wire, 'standing')) }
+}
+
+function standingToWire ({ credit, score, state }: Standing): ProtoObject {
+  const creditMilli = Math.round(credit * 1000)
+  const scorePpm = Math.round(score * 1e6)
+  requireRange(creditMilli, 0, MAX_CREDIT_MILLI, 'Standing.creditMilli')
+  requireRange(scorePpm, 0, 1e6, 'Standing.scorePpm')
+  return { creditMilli, scorePpm, state: peerStateCodec.toWire(state.toUpperCase() as WirePeerState, 'Standing.state') }
+}
+
+function standingFromWire (wire: ProtoObject): Standing {
+  const creditMilli = getNumber(wire, 'creditMilli')
+  const scorePpm = getNumber(wire, 'scorePpm')
+  requireRange(creditMilli, 0, MAX_CREDIT_MILLI, 'Standing.creditMilli')
+  requireRange(scorePpm, 0, 1e6, 'Standing.scorePpm')
+  const state = peerStateCodec.fromWire(getNumber(wire, 'state'), 'Standing.state')
+  return { credit: creditMilli / 1000, score: scorePpm / 1e6, state: state.toLowerCase() as Lowercase<WirePeerState> }
 }
 
 function validateWorkRequest (request: WorkRequest): void {

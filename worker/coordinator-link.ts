@@ -11,7 +11,7 @@ import { PROTOCOLS } from '../protocols/ids.ts'
 import { MAX_FRAME_BYTES, MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
 import type { PeerGridNode } from '../protocols/node.ts'
 import { openStream, type FramedStream } from '../protocols/stream.ts'
-import { decodeWorkResponse, encodeWorkRequest, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
+import { decodeWorkResponse, encodeWorkRequest, type Standing, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
 import { MAX_BACKOFF_MS, MIN_BACKOFF_MS, DIAL_TIMEOUT_MS, REPLY_TIMEOUT_MS } from './constants.ts'
 
 const log = logger('peergrid:worker:link')
@@ -43,9 +43,13 @@ export class CoordinatorLink {
   /** Pull requests in flight. */
   pulling = 0
 
-  constructor (node: PeerGridNode, peerId: string) {
+  readonly #onStanding: (standing: Standing) => void
+
+  /** `onStanding` hears every standing (credit, reputation) the coordinator reports. */
+  constructor (node: PeerGridNode, peerId: string, onStanding: (standing: Standing) => void = () => {}) {
     this.#node = node
     this.peerId = peerIdFromString(peerId)
+    this.#onStanding = onStanding
   }
 
   get id (): string { return this.peerId.toString() }
@@ -120,7 +124,9 @@ export class CoordinatorLink {
         const waiter = this.#pending.shift()
         if (waiter == null) throw new LinkLostError('the coordinator sent a reply nobody asked for')
         try {
-          waiter.resolve(decodeWorkResponse(frame))
+          const response = decodeWorkResponse(frame)
+          if (response.standing != null) this.#onStanding(response.standing)
+          waiter.resolve(response)
         } catch (err) {
           waiter.reject(err)
           throw err

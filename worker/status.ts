@@ -2,6 +2,7 @@
  * What `peergrid worker status` shows: the shape a running worker reports on its control
  * socket, and how it reads for a person.
  */
+import { formatCredit } from '../jobs/credit.ts'
 
 /** Why a worker is not starting units. */
 export type PauseReason = 'cpu-busy' | 'schedule' | 'user' | 'stopping'
@@ -60,8 +61,11 @@ export interface WorkerStatus extends WorkerState {
   readonly units: { readonly running: number, readonly queued: number, readonly done: number, readonly failed: number, readonly handedBack: number }
   /** CPU time given: the sum of the CPU time of units that ran to a result, ms. */
   readonly cpuMs: number
+  /** Credit earned: the sum of what the coordinators report (reference core-seconds). */
+  readonly credit: number
   readonly coordinators: readonly CoordinatorReport[]
 }
+
 
 /** `3725000` → `1h 02m 05s`: coarse enough to read, exact enough to compare. */
 export function formatDuration (ms: number): string {
@@ -113,12 +117,18 @@ function describeBudget (b: WorkerStatus['budget']): string {
 }
 
 function describeStanding (c: CoordinatorReport): string {
-  const credit = c.credit === null ? 'credit not reported' : `credit ${c.credit}`
+  const credit = c.credit === null ? 'credit not reported' : `credit ${formatCredit(c.credit)}`
   const r = c.reputation
   const reputation = r === null
     ? 'reputation not reported'
     : `reputation ${r.score === null ? '?' : r.score.toFixed(2)}${r.state === null ? '' : ` (${r.state})`}`
   return `${credit}, ${reputation}`
+}
+
+function describeCredit (status: WorkerStatus): string {
+  const reporting = status.coordinators.filter((c) => c.credit !== null).length
+  if (reporting === 0) return 'none reported yet'
+  return `${formatCredit(status.credit)} (granted for accepted results by ${reporting} coordinator${reporting === 1 ? '' : 's'})`
 }
 
 /** The status as text for a terminal. */
@@ -132,6 +142,7 @@ export function formatStatus (status: WorkerStatus, now: number = Date.now()): s
     `load:       this worker ${percent(status.load.workerPercent)} of the machine, other programs ${percent(status.load.otherPercent)}`,
     `units:      ${u.running} running, ${u.queued} queued, ${u.done} done (${u.failed} failed), ${u.handedBack} handed back`,
     `CPU given:  ${formatDuration(status.cpuMs)}`,
+    `credit:     ${describeCredit(status)}`,
     `coordinators: ${status.coordinators.length === 0 ? 'none heard yet' : status.coordinators.length}`
   ]
   for (const c of status.coordinators) {

@@ -161,7 +161,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Records how a coordinator rates this worker (credit, reputation score and state) so that
-   * `worker status` shows it. Called when a coordinator reports it.
+   * `worker status` shows it. Every reply on the work stream carries it.
    */
   onCoordinatorStanding (coordinator: string, standing: CoordinatorStanding): void {
     this.#book.stand(coordinator, standing)
@@ -185,7 +185,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     let link = this.#links.get(announcement.coordinator)
     if (link == null) {
-      link = new CoordinatorLink(this.node, announcement.coordinator)
+      const coordinator = announcement.coordinator
+      link = new CoordinatorLink(this.node, coordinator, (standing) => { this.onCoordinatorStanding(coordinator, standing) })
       this.#links.set(link.id, link)
       this.#reports.set(link, new ReportQueue(link))
       this.#book.get(link.id) // listed in the status from the moment it is heard
@@ -353,6 +354,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** What `peergrid worker status` shows. */
   status (): WorkerStatus {
     const schedule = this.#pauses.get('schedule')
+    const coordinators = this.#book.report((id) => ({
+      weight: this.#weightOf(id),
+      connected: this.#links.get(id)?.connected ?? false,
+      unitsQueued: this.#queue.sizeOf(id)
+    }))
     return {
       peerId: this.peerId,
       pid: process.pid,
@@ -365,11 +371,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       load: { workerPercent: this.#budget.workerPercent ?? null, otherPercent: this.#budget.otherPercent ?? null },
       units: { running: this.#running.size, queued: this.#queue.size, done: this.unitsDone, failed: this.unitsFailed, handedBack: this.leasesHandedBack },
       cpuMs: Math.round(this.cpuMs),
-      coordinators: this.#book.report((id) => ({
-        weight: this.#weightOf(id),
-        connected: this.#links.get(id)?.connected ?? false,
-        unitsQueued: this.#queue.sizeOf(id)
-      }))
+      credit: coordinators.reduce((sum, c) => sum + (c.credit ?? 0), 0),
+      coordinators
     }
   }
 

@@ -6,11 +6,12 @@ import { withClient } from '../client.ts'
 import { defaultDataDir } from '../config.ts'
 import { CliError, EXIT_USAGE } from '../errors.ts'
 import { formatDuration } from '../progress.ts'
+import { formatCredit } from '../../jobs/credit.ts'
 
 const bar = (score: number, width = 10): string => '█'.repeat(Math.round(score * width)).padEnd(width, '░')
 
 export function formatPeer (p: PeerInfo, now = Date.now()): string {
-  return `${p.id.padEnd(52)} ${p.state.padEnd(9)} ${bar(p.score)} ${p.score.toFixed(2)}  ${String(p.valid).padStart(6)} valid ${String(p.invalid).padStart(4)} invalid ${String(p.errors).padStart(4)} errors ${String(p.timeouts).padStart(4)} timeouts  ${String(p.spotPassed).padStart(4)}/${p.spotFailed} checks  seen ${formatDuration((now - p.lastSeenMs) / 1000)} ago`
+  return `${p.id.padEnd(52)} ${p.state.padEnd(9)} ${bar(p.score)} ${p.score.toFixed(2)}  ${String(p.valid).padStart(6)} valid ${String(p.invalid).padStart(4)} invalid ${String(p.errors).padStart(4)} errors ${String(p.timeouts).padStart(4)} timeouts  ${String(p.spotPassed).padStart(4)}/${p.spotFailed} checks  ${formatCredit(p.credit).padStart(9)} credit  seen ${formatDuration((now - p.lastSeenMs) / 1000)} ago`
 }
 
 function adminToken (flag: string | undefined, dataDir: string | undefined): string {
@@ -28,7 +29,7 @@ interface AdminFlags { coordinator?: string, json?: boolean, adminToken?: string
 
 export function registerPeers (program: Command): void {
   program.command('peers')
-    .description('list the peers a coordinator knows, with their reputation (state, score, valid/invalid results, spot-checks)')
+    .description('list the peers a coordinator knows, with their reputation (state, score, valid/invalid results, spot-checks) and the credit their accepted results earned')
     .option('-c, --coordinator <multiaddr>', 'coordinator address')
     .option('--json', 'print JSON instead of text')
     .addHelpText('after', '\nExample:\n  $ peergrid peers --json | jq \'.[] | select(.state == "banned")\'')

@@ -134,6 +134,13 @@ describe('the dashboard in a browser', () => {
     expect(await page.evaluate(() => window.sameDocument)).toBe(true)
     expect((await primes).code).toBe(0)
 
+    // Credit: honest peers hold what their accepted results are worth; the ban re-opened every
+    // unit the liar backed (the Mandelbrot job takes no spot-checks), so it holds none.
+    const creditOf = (id: string) => `${byPeer(id)} td[data-credit]`
+    await page.waitForFunction((ids) => ids.every((id) => Number(document.querySelector(`tr[data-peer-id="${id}"] td[data-credit]`)?.dataset.credit) > 0), honestIds, { timeout: 15_000, polling: 100 })
+    await page.waitForFunction((id) => document.querySelector(`tr[data-peer-id="${id}"] td[data-credit]`)?.dataset.credit === '0', liarId, { timeout: 15_000, polling: 100 })
+    expect(await page.textContent(creditOf(honestIds[0]!))).toMatch(/^\d[\d,]*\.?\d*$/)
+
     // Sorting and filtering the table.
     const scores = async (): Promise<number[]> => (await page.$$eval('tr[data-peer-id]', (rows) => rows.map((r) => (r as unknown as PageElement).dataset.score))).map(Number)
     await page.click('button[data-sort="score"]')

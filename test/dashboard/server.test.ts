@@ -84,7 +84,7 @@ describe('dashboard HTTP API', () => {
     expect(byId.C).toMatchObject({ valid: 1, online: false })
     // One lie halves the score a newcomer starts with (0.5).
     expect(byId.L).toMatchObject({ valid: 0, invalid: 1, score: 0.25, state: 'probation' })
-    expect(Object.keys(byId.L!).sort()).toEqual(['address', 'errors', 'firstSeenMs', 'id', 'invalid', 'lastSeenMs', 'online', 'score', 'spotFailed', 'spotPassed', 'state', 'timeouts', 'valid'])
+    expect(Object.keys(byId.L!).sort()).toEqual(['address', 'credit', 'errors', 'firstSeenMs', 'id', 'invalid', 'lastSeenMs', 'online', 'score', 'spotFailed', 'spotPassed', 'state', 'timeouts', 'valid'])
   })
 
   it('serves one peer with its history and recent verdicts', async () => {

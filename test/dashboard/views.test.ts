@@ -8,7 +8,7 @@ const job = (over: Partial<JobRow>): JobRow => ({
 })
 
 const peer = (id: string, state: PeerRow['state']): PeerRow => ({
-  id, first_seen_ms: 0, last_seen_ms: 0, address: null, valid: 0, invalid: 0, errors: 0, timeouts: 0, spot_passed: 0, spot_failed: 0, score: 0.5, state
+  id, first_seen_ms: 0, last_seen_ms: 0, address: null, valid: 0, invalid: 0, errors: 0, timeouts: 0, spot_passed: 0, spot_failed: 0, score: 0.5, state, credit: 0
 })
 
 describe('unitCounts', () => {

@@ -1,7 +1,7 @@
 /**
  * Trust end to end: a coordinator, three honest workers and one lying worker as processes on
  * 127.0.0.1. The job's answer is right, the liar ends up banned, and `peergrid peers --json`
- * shows its state and its invalid results.
+ * shows its state, its invalid results and the credit each peer earned.
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -62,5 +62,10 @@ describe('a lying worker among honest ones', () => {
       .filter((p) => p.id !== liar.peerId && p.valid > 0)
     expect(honest.length).toBe(3)
     for (const p of honest) expect(p.state).not.toBe('banned')
+    // Credit follows accepted answers: every accepted unit paid at least one honest peer its
+    // worth (3 * 10^7 numbers at 6e8/s: 0.05 credit in all), and the liar earned nothing.
+    for (const p of honest) expect(p.credit).toBeGreaterThan(0)
+    expect(honest.reduce((sum, p) => sum + p.credit, 0)).toBeGreaterThanOrEqual(0.05 - 0.003)
+    expect(liarInfo.credit).toBe(0)
   }, 180_000)
 })

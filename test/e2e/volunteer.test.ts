@@ -142,6 +142,16 @@ describe('a volunteer worker on a shared machine', () => {
     expect(status.budget).toMatchObject({ threads: 1, cpuPercent: 50, nice: 0 })
     expect(status.units.done).toBeGreaterThanOrEqual(8)
     expect(status.cpuMs).toBeGreaterThan(0)
+    // Credit is what the accepted units are worth (10^8 numbers each: 1/6 credit at the
+    // reference rate of 6e8 numbers/s), however slowly the throttled worker did them.
+    const earned = await statusWhen(dataDir, (s) => (s.coordinators[0]?.credit ?? 0) > 0, 30_000, 'credit reported')
+    const units = earned.credit * 6
+    expect(Math.abs(units - Math.round(units))).toBeLessThan(0.01)
+    expect(Math.round(units)).toBeGreaterThanOrEqual(1)
+    expect(Math.round(units)).toBeLessThanOrEqual(earned.units.done)
+    expect(earned.coordinators[0]!.reputation?.score).toBeGreaterThan(0.5) // honest work raised it from 0.5
+    const text = await runCli(['worker', 'status', '--data-dir', dataDir], env, 30_000)
+    expect(text.stdout).toMatch(/^credit: {5}\d+\.\d+ \(granted for accepted results by 1 coordinator\)$/m)
     expect((await worker.stop('SIGTERM')).code).toBe(0)
     await cancel(coordinator, jobId)
   }, 120_000)

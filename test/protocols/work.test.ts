@@ -91,7 +91,13 @@ const responses: Array<[string, WorkResponse, Uint8Array]> = [
   }, wire(uint(1, OK), message(4, message(1, text(1, 'lease-1'), uint(2, 1)), message(1, text(1, 'lease-2'), uint(2, 11))))],
   ['Released', { status: 'OK', message: '', body: { type: 'released' } }, wire(uint(1, OK), message(5))],
   ['NO_WORK', { status: 'NO_WORK', message: 'nothing is waiting' }, wire(uint(1, 10), text(2, 'nothing is waiting'))],
-  ['BANNED', { status: 'BANNED', message: '' }, wire(uint(1, 7))]
+  ['BANNED', { status: 'BANNED', message: '' }, wire(uint(1, 7))],
+  ['NO_WORK with the standing of the worker', { status: 'NO_WORK', message: '', standing: { credit: 12.345, score: 0.5, state: 'probation' } },
+    wire(uint(1, 10), message(6, uint(1, 12_345), uint(2, 500_000), uint(3, 1)))],
+  ['BANNED with the standing of the worker', { status: 'BANNED', message: '', standing: { credit: 0, score: 0, state: 'banned' } },
+    wire(uint(1, 7), message(6, uint(3, 3)))],
+  ['Released with the standing of a trusted worker', { status: 'OK', message: '', body: { type: 'released' }, standing: { credit: 1_234_567.891, score: 1, state: 'trusted' } },
+    wire(uint(1, OK), message(5), message(6, uint(1, 1_234_567_891), uint(2, 1_000_000), uint(3, 2)))]
 ]
 
 describe('WorkRequest', () => {
@@ -171,7 +177,11 @@ describe('WorkResponse', () => {
     ['a lease without a kind', [uint(1, OK), message(3, message(1, text(1, 'l'), text(2, 'j')))], 'Lease.kind must not be empty'],
     ['a lease deadline beyond exact JS numbers', [uint(1, OK), message(3, message(1, text(1, 'l'), uint(6, 2 ** 53)))], 'Lease.deadlineMs is beyond 2^53 - 1'],
     ['an unknown field in a lease', [uint(1, OK), message(3, message(1, text(1, 'l'), uint(8, 1)))], 'Lease has no field 8'],
-    ['a lease id sent as a number', [uint(1, OK), message(3, message(1, uint(1, 1)))], 'Lease.leaseId arrived with wire type 0']
+    ['a lease id sent as a number', [uint(1, OK), message(3, message(1, uint(1, 1)))], 'Lease.leaseId arrived with wire type 0'],
+    ['a standing without a state', [uint(1, 10), message(6, uint(1, 5))], 'Standing.state is missing'],
+    ['a standing state this version does not know', [uint(1, 10), message(6, uint(3, 9))], 'Standing.state is 9'],
+    ['a score above 1', [uint(1, 10), message(6, uint(2, 1_000_001), uint(3, 1))], 'Standing.scorePpm must be an integer from 0 to 1000000'],
+    ['credit beyond exact JS numbers', [uint(1, 10), message(6, uint(1, 2 ** 53), uint(3, 1))], 'Standing.creditMilli is beyond 2^53 - 1']
   ])('rejects %s', (_, parts, problem) => {
     expectThrows(() => decodeWorkResponse(wire(...parts)), MalformedMessageError, problem)
   })
@@ -180,7 +190,10 @@ describe('WorkResponse', () => {
     ['a lease without a job id', { status: 'OK', message: '', body: { type: 'leases', leases: [{ ...lease, jobId: '' }] } }, 'Lease.jobId must not be empty'],
     ['a unit index beyond uint32', { status: 'OK', message: '', body: { type: 'leases', leases: [{ ...lease, unitIndex: 2 ** 32 }] } }, 'Lease.unitIndex must be an integer'],
     ['a deadline beyond exact JS numbers', { status: 'OK', message: '', body: { type: 'leases', leases: [{ ...lease, deadlineMs: 2 ** 53 }] } }, 'Lease.deadlineMs must be an integer'],
-    ['more leases than a frame may carry', { status: 'OK', message: '', body: { type: 'leases', leases: new Array<Lease>(MAX_UNITS_PER_FRAME + 1).fill(lease) } }, 'Leases.leases has more than 1024 values']
+    ['more leases than a frame may carry', { status: 'OK', message: '', body: { type: 'leases', leases: new Array<Lease>(MAX_UNITS_PER_FRAME + 1).fill(lease) } }, 'Leases.leases has more than 1024 values'],
+    ['negative credit', { status: 'NO_WORK', message: '', standing: { credit: -1, score: 0.5, state: 'probation' } }, 'Standing.creditMilli must be an integer from 0'],
+    ['a score above 1', { status: 'NO_WORK', message: '', standing: { credit: 0, score: 1.5, state: 'probation' } }, 'Standing.scorePpm must be an integer from 0 to 1000000'],
+    ['a state that does not exist', { status: 'NO_WORK', message: '', standing: { credit: 0, score: 0.5, state: 'famous' as 'trusted' } }, 'Standing.state is "FAMOUS", which is not a PeerState']
   ])('refuses to encode %s', (_, response, problem) => {
     expectThrows(() => encodeWorkResponse(response), MalformedMessageError, problem)
   })

@@ -17,6 +17,7 @@ const status = (overrides: Partial<WorkerStatus> = {}): WorkerStatus => ({
   load: { workerPercent: 24.6, otherPercent: 3.2 },
   units: { running: 1, queued: 3, done: 1234, failed: 2, handedBack: 5 },
   cpuMs: 3_733_000,
+  credit: 81.5,
   coordinators: [
     { peerId: '12D3KooWcoordA', weight: 3, connected: true, unitsRunning: 1, unitsQueued: 2, unitsDone: 1000, unitsFailed: 1, cpuMs: 2_710_000, credit: null, reputation: null },
     { peerId: '12D3KooWcoordB', weight: 1, connected: false, unitsRunning: 0, unitsQueued: 1, unitsDone: 234, unitsFailed: 1, cpuMs: 59_000, credit: 81.5, reputation: { score: 0.93, state: 'trusted' } }
@@ -47,11 +48,12 @@ describe('formatStatus', () => {
       'load:       this worker 25% of the machine, other programs 3%',
       'units:      1 running, 3 queued, 1234 done (2 failed), 5 handed back',
       'CPU given:  1h 02m 13s',
+      'credit:     81.50 (granted for accepted results by 1 coordinator)',
       'coordinators: 2',
       '  12D3KooWcoordA  weight 3, connected',
       '    1000 done (1 failed), 1 running, 2 queued, CPU 45m 10s; credit not reported, reputation not reported',
       '  12D3KooWcoordB  weight 1, not connected',
-      '    234 done (1 failed), 0 running, 1 queued, CPU 59s; credit 81.5, reputation 0.93 (trusted)'
+      '    234 done (1 failed), 0 running, 1 queued, CPU 59s; credit 81.50, reputation 0.93 (trusted)'
     ])
   })
 
@@ -66,8 +68,11 @@ describe('formatStatus', () => {
   })
 
   it('says when no coordinator has been heard', () => {
-    expect(formatStatus(status({ coordinators: [] }), NOW)).toMatch(/coordinators: none heard yet$/)
+    const text = formatStatus(status({ coordinators: [], credit: 0 }), NOW)
+    expect(text).toMatch(/coordinators: none heard yet$/)
+    expect(text).toContain('credit:     none reported yet')
   })
+
 })
 
 describe('CoordinatorBook', () => {

@@ -92,16 +92,24 @@ describe('Worker pause and resume', () => {
     expect(w.state.state).toBe('running')
   }, 60_000)
 
-  it('shows each coordinator\'s standing once the coordinator reports it', async () => {
+  it('shows the credit and reputation its coordinator reports on every reply', async () => {
     const w = worker = createWorker({ dataDir: join(dir, 'w3'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0 })
     await w.start()
-    await eventually(() => w.unitsDone >= 1 ? true : undefined, 30_000, 'a unit done')
-    const before = w.status().coordinators
-    expect(before).toEqual([expect.objectContaining({ peerId: coordinator.peerId, weight: 1, credit: null, reputation: null })])
-    expect(before[0]!.unitsDone).toBeGreaterThanOrEqual(1)
-    expect(before[0]!.cpuMs).toBeGreaterThan(0)
-
-    w.onCoordinatorStanding(coordinator.peerId, { credit: 42, score: 0.8, state: 'trusted' })
-    expect(w.status().coordinators[0]).toMatchObject({ credit: 42, reputation: { score: 0.8, state: 'trusted' } })
+    await eventually(() => w.unitsDone >= 3 ? true : undefined, 30_000, 'units done')
+    w.pause('user')
+    // Once its last results are acknowledged, the worker knows what the coordinator holds.
+    const truth = (): number => Math.round(coordinator.scheduler.creditOf(w.peerId) * 1000) / 1000
+    const standing = await eventually(() => {
+      const c = w.status().coordinators[0]
+      return w.status().units.running === 0 && c?.credit != null && c.credit > 0 && c.credit === truth() ? c : undefined
+    }, 15_000, 'the credit the worker shows to match the coordinator\'s', 50)
+    expect(standing.peerId).toBe(coordinator.peerId)
+    // Each unit (2·10^7 numbers) is worth 1/30 credit, and quorum 1 accepts every one done.
+    const units = standing.credit! * 30
+    expect(Math.abs(units - Math.round(units))).toBeLessThan(0.05)
+    expect(Math.round(units)).toBeLessThanOrEqual(w.unitsDone)
+    expect(standing.reputation!.score).toBeGreaterThan(0.5)
+    expect(standing.reputation!.state).toBe(coordinator.scheduler.peers.reputation(w.peerId).state)
+    expect(w.status().credit).toBe(standing.credit)
   }, 60_000)
 })

@@ -55,3 +55,9 @@ export function hostAddress (address) {
 export function percent (fraction) {
   return `${Math.floor(fraction * 1000) / 10}%`
 }
+
+/** Credit in reference core-seconds: whole numbers when large, a few decimals when small. */
+export function credit (n) {
+  if (n == null || !Number.isFinite(n)) return '—'
+  return n >= 1000 ? integer.format(Math.round(n)) : n.toFixed(n >= 1 ? 2 : 3)
+}

@@ -4,7 +4,7 @@ import { html } from '../html.js'
 import { getJSON } from '../api.js'
 import { useLive } from '../live.js'
 import { href } from '../router.js'
-import { ago, clock, count, dateTime, hostAddress } from '../format.js'
+import { ago, clock, count, credit, dateTime, hostAddress } from '../format.js'
 import { Badge, Card, Empty, ScoreBar } from '../components.js'
 import { Chart, scoreData, scoreOptions } from '../charts.js'
 import { BanButton } from '../admin.js'
@@ -58,6 +58,7 @@ export function PeerPage ({ id }) {
       <div class="card" style="margin-bottom: 16px">
         <dl class="facts" style="margin: 0">
           <div><dt>Score</dt><dd><${ScoreBar} score=${p.score} /></dd></div>
+          <div><dt>Credit</dt><dd title="granted for accepted results, in reference core-seconds">${credit(p.credit)}</dd></div>
           <div><dt>Valid results</dt><dd>${count(p.valid)}</dd></div>
           <div><dt>Invalid results</dt><dd style=${p.invalid > 0 ? 'color: var(--red-text)' : ''}>${count(p.invalid)}</dd></div>
           <div><dt>Errors</dt><dd>${count(p.errors)}</dd></div>

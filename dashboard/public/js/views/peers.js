@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'preact/hooks'
 import { html } from '../html.js'
 import { useLive, useNow } from '../live.js'
-import { ago, count, hostAddress } from '../format.js'
+import { ago, count, credit, hostAddress } from '../format.js'
 import { Badge, Card, Empty, PeerId, ScoreBar } from '../components.js'
 import { BanButton } from '../admin.js'
 
@@ -35,10 +35,17 @@ const COLUMNS = [
     render: (p) => html`<td class="num" title=${`${p.spotPassed} passed, ${p.spotFailed} failed`}>
       ${count(p.spotPassed)}<span class="muted"> / </span><span class=${p.spotFailed > 0 ? 'bad' : 'muted'}>${p.spotFailed}</span></td>`
   },
+  {
+    key: 'credit',
+    label: 'Credit',
+    num: true,
+    value: (p) => p.credit,
+    render: (p) => html`<td class="num ${p.credit === 0 ? 'zero' : ''}" data-credit=${p.credit} title="granted for accepted results, in reference core-seconds">${credit(p.credit)}</td>`
+  },
   { key: 'lastSeenMs', label: 'Last seen', num: true, value: (p) => p.lastSeenMs, render: (p, now) => html`<td class="num muted">${p.online ? html`<span style="color: var(--green-text)">online</span>` : ago(p.lastSeenMs, now)}</td>` }
 ]
 
-const COMPACT = new Set(['id', 'score', 'state', 'valid', 'invalid'])
+const COMPACT = new Set(['id', 'score', 'state', 'valid', 'invalid', 'credit'])
 
 function compare (column, dir) {
   return (a, b) => {
