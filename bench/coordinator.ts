@@ -22,7 +22,8 @@ export function benchCoordinator (workers = 50, units = 20_000, batch = 16): Coo
   const store = new Store(dir)
   try {
     const scheduler = new Scheduler(store)
-    const service = new WorkService(scheduler)
+    // Simulated workers ask as fast as the coordinator answers: no per-peer limit applies.
+    const service = new WorkService(scheduler, { requestsPerSecond: Number.MAX_SAFE_INTEGER })
     // Every request and reply goes through the wire codecs, as it would over a stream.
     const call = (peer: string, request: WorkRequest): WorkResponse =>
       decodeWorkResponse(encodeWorkResponse(service.handle(decodeWorkRequest(encodeWorkRequest(request)), peer)))

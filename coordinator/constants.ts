@@ -11,3 +11,11 @@ export const MAX_RUNNING_JOBS_PER_SUBMITTER = 100
 /** Concurrent work streams per connection: one is enough for a worker, a few allow reconnects. */
 export const MAX_WORK_STREAMS_PER_CONNECTION = 4
 export const MAX_JOB_STREAMS_PER_CONNECTION = 16
+/**
+ * Work requests per second one peer may keep up, and its burst. An honest worker has at most a
+ * pull, a report and a release in flight and batches them: some tens per second at most.
+ */
+export const DEFAULT_WORK_REQUESTS_PER_SECOND = 100
+export const DEFAULT_WORK_REQUEST_BURST = 200
+/** Open work streams per peer over all its connections: one is enough, a few allow reconnects. */
+export const DEFAULT_WORK_STREAMS_PER_PEER = 4

@@ -24,7 +24,7 @@ import { DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_EXPIRY_INTERVAL_MS, MAX_JOB_STREA
 import { JobService } from './job-service.ts'
 import { Scheduler } from './scheduler.ts'
 import { Store } from './store.ts'
-import { WorkService } from './work-service.ts'
+import { WorkService, type WorkServiceInit } from './work-service.ts'
 
 const log = logger('peergrid:coordinator')
 
@@ -38,6 +38,8 @@ export interface CoordinatorInit {
   reputationIntervalMs?: number
   /** Coordinators whose reputation reports count fully (others count at DEFAULT_REPORTER_TRUST). */
   trustedCoordinators?: string[]
+  /** Per-peer limits of the work protocol (defaults in constants.ts). */
+  work?: Omit<WorkServiceInit, 'now'>
   /** The web dashboard and its JSON API (dashboard/server.ts); absent: no HTTP server. */
   http?: { host?: string, port?: number, fallbackToFreePort?: boolean }
 }
@@ -105,7 +107,7 @@ export class Coordinator {
     })
     node.services.pubsub.subscribe(TOPICS.jobs)
     const jobs = new JobService(store, scheduler)
-    const work = new WorkService(scheduler)
+    const work = new WorkService(scheduler, this.#init.work)
     const peerOf = (connection: { remotePeer: { toString: () => string }, remoteAddr: { toString: () => string } }): string => {
       const peer = connection.remotePeer.toString()
       scheduler.peers.seen(peer, connection.remoteAddr.toString(), Date.now())

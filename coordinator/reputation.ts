@@ -6,7 +6,8 @@
 
 export type PeerState = 'probation' | 'trusted' | 'banned'
 
-export type ReputationEvent = 'valid' | 'invalid' | 'error' | 'timeout' | 'spot-pass' | 'spot-fail' | 'ban' | 'unban'
+/** `flood`: the peer sent work requests faster than it may (see request-limiter.ts). */
+export type ReputationEvent = 'valid' | 'invalid' | 'error' | 'timeout' | 'spot-pass' | 'spot-fail' | 'flood' | 'ban' | 'unban'
 
 export interface Reputation {
   valid: number
@@ -43,6 +44,8 @@ export function nextScore (score: number, event: ReputationEvent): number {
     case 'spot-fail': return clamp(score * 0.25)
     case 'error':
     case 'timeout': return clamp(score * 0.95)
+    // Dearer than a timeout: a flood is a choice, and it slows every other peer down.
+    case 'flood': return clamp(score * 0.8)
     case 'ban': return 0
     case 'unban': return Math.max(score, NEW_REPUTATION.score)
   }

@@ -430,6 +430,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return true
   }
 
+  /** Records misbehaviour outside the work itself (a flood of requests) on the peer's reputation. */
+  penalize (peer: string, event: 'flood'): void {
+    this.#store.transaction(() => { this.peers.apply(peer, event, this.#now()) })
+  }
+
   /** Bans or unbans a peer by an operator's decision. */
   setBanned (peer: string, banned: boolean): void {
     this.#store.transaction(() => { this.peers.apply(peer, banned ? 'ban' : 'unban', this.#now()) })

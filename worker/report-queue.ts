@@ -5,11 +5,14 @@
  */
 import { logger } from '@libp2p/logger'
 import { MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
+import type { Status } from '../protocols/common.ts'
 import type { UnitResult } from '../protocols/work.ts'
 import { backoffMs, type CoordinatorLink } from './coordinator-link.ts'
 import { REPORT_BATCH, REPORT_DELAY_MS } from './constants.ts'
 
 const log = logger('peergrid:worker:reports')
+
+const RETRY_LATER: ReadonlySet<Status> = new Set(['BUSY', 'INTERNAL'])
 
 export class ReportQueue {
   readonly #link: CoordinatorLink
@@ -44,6 +47,8 @@ export class ReportQueue {
   async #send (batch: UnitResult[]): Promise<void> {
     try {
       const response = await this.#link.request({ type: 'report', results: batch })
+      // Not taken, but worth sending again: the coordinator is throttling us or failed inside.
+      if (RETRY_LATER.has(response.status)) throw new Error(`${response.status}: ${response.message}`)
       this.delivered += batch.length
       this.#link.failures = 0
       if (response.status !== 'OK') log('report to %s refused: %s %s', this.#link.id, response.status, response.message)

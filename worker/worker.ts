@@ -239,6 +239,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (response.status === 'OK' && response.body.type === 'leases') {
         const receivedAt = Date.now()
         for (const lease of response.body.leases) this.#queue.push({ lease, link, coordinator: link.id, receivedAt, timeoutMs: lease.timeoutMs })
+      } else if (response.status === 'BUSY') {
+        // Asked too often (or the coordinator is overloaded): back off like after a failure.
+        link.retryAt = Date.now() + backoffMs(1)
+        log('pull from %s refused: %s', link.id, response.message)
       } else {
         link.hasWork = false
         link.idleUntil = Date.now() + (this.#init.idleRecheckMs ?? DEFAULT_IDLE_RECHECK_MS)

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { ADMIN_TOKEN_FILE, createCoordinator } from '../../coordinator/coordinator.ts'
+import { DEFAULT_WORK_REQUESTS_PER_SECOND } from '../../coordinator/constants.ts'
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../../dashboard/server.ts'
 import { defaultDataDir } from '../config.ts'
 import { checkAddresses, checkListenable } from '../addresses.ts'
@@ -10,7 +11,7 @@ import { startupError } from '../startup-errors.ts'
 import { emit, untilSignalled } from '../lifecycle.ts'
 import { collect, parseIntegerIn } from '../options.ts'
 
-interface CoordinatorFlags { listen?: string[], dataDir?: string, bootstrap?: string[], announceInterval?: number, http?: boolean, httpPort?: number, httpHost?: string, json?: boolean }
+interface CoordinatorFlags { listen?: string[], dataDir?: string, bootstrap?: string[], announceInterval?: number, maxWorkRequests?: number, http?: boolean, httpPort?: number, httpHost?: string, json?: boolean }
 
 export function registerCoordinator (program: Command): void {
   program.command('coordinator')
@@ -19,6 +20,7 @@ export function registerCoordinator (program: Command): void {
     .option('-d, --data-dir <dir>', 'identity and database directory', defaultDataDir('coordinator'))
     .option('-b, --bootstrap <multiaddr>', 'peer to join at start; repeatable', collect)
     .option('--announce-interval <ms>', 'how often open jobs are re-announced', parseIntegerIn('announce-interval', 100, 600_000))
+    .option('--max-work-requests <per-second>', `work requests per second one peer may keep up (bursts of twice that); faster ones get BUSY and cost reputation (default: ${DEFAULT_WORK_REQUESTS_PER_SECOND})`, parseIntegerIn('max-work-requests', 1, 1_000_000))
     .option('--http-port <port>', `dashboard and JSON API port, 0 for any free port (default: ${DEFAULT_HTTP_PORT}, or any free port when it is taken)`, parseIntegerIn('http-port', 0, 65_535))
     .option('--http-host <host>', 'address the dashboard listens on; whoever reaches it can read it, banning needs the admin token', DEFAULT_HTTP_HOST)
     .option('--no-http', 'run without the dashboard and its HTTP API')
@@ -41,6 +43,7 @@ Exit codes: 0 stopped by SIGINT/SIGTERM, 1 cannot start (data directory unusable
         ...(flags.listen != null ? { listen: flags.listen } : {}),
         bootstrap: flags.bootstrap ?? [],
         ...(flags.announceInterval != null ? { announceIntervalMs: flags.announceInterval } : {}),
+        ...(flags.maxWorkRequests != null ? { work: { requestsPerSecond: flags.maxWorkRequests, requestBurst: 2 * flags.maxWorkRequests } } : {}),
         // An explicit port must be the one served; the default gives way to another coordinator.
         ...(flags.http !== false ? { http: { host: flags.httpHost!, port: flags.httpPort ?? DEFAULT_HTTP_PORT, fallbackToFreePort: flags.httpPort == null } } : {})
       })

@@ -100,6 +100,30 @@ describe('hostile input', () => {
     })
   })
 
+  it('a flood of pulls on one stream is throttled with BUSY, costs reputation, and every request still gets its reply', async () => {
+    const frames = await open(PROTOCOLS.work)
+    const flood = 600
+    try {
+      // Pipelined as fast as the stream takes them, far over 100 requests a second.
+      const writing = (async () => { for (let i = 0; i < flood; i++) await frames.write(encodeWorkRequest({ type: 'pull', maxUnits: 1, jobIds: ['nope'] })) })()
+      const statuses: string[] = []
+      for (let i = 0; i < flood; i++) {
+        const reply = await frames.read({ signal: AbortSignal.timeout(10_000) })
+        statuses.push(decodeWorkResponse(reply!).status)
+      }
+      await writing
+      const busy = statuses.filter((s) => s === 'BUSY').length
+      expect(statuses.filter((s) => s !== 'BUSY' && s !== 'NO_WORK')).toEqual([])
+      expect(flood - busy).toBeGreaterThanOrEqual(200) // the burst
+      expect(busy).toBeGreaterThan(0)
+    } finally {
+      frames.abort(new Error('done'))
+    }
+    const reputation = coordinator.scheduler.peers.reputation(attacker.peerId.toString())
+    expect(reputation.score).toBeLessThan(0.5)
+    expect(reputation.state).not.toBe('banned')
+  }, 30_000)
+
   it.each([['/peergrid/jobs/2.0.0'], ['/peergrid/work/0.9.0']])('a wrong protocol version (%s) is refused at negotiation', async (protocol) => {
     await expect(attacker.dialProtocol(coordinator.node.peerId, protocol)).rejects.toThrow(/protocol/i)
   })

@@ -16,6 +16,7 @@ const EVENT_LABELS = {
   timeout: 'timeout',
   'spot-pass': 'spot-check passed',
   'spot-fail': 'spot-check failed',
+  flood: 'flooded work requests (throttled)',
   ban: 'banned by operator',
   unban: 'unbanned by operator'
 }
