@@ -114,6 +114,14 @@ export function groupProbabilities (groups: ReadonlyMap<string, readonly number[
 }
 
 /**
+ * A digest the job kind's own cheap check proved right (a found nonce) needs no vote: it is
+ * accepted, backed by every peer that returned it.
+ */
+export function acceptProven (results: readonly ReportedResult[], digest: string): QuorumVerdict {
+  return { verdict: 'accept', digest, peers: groupByDigest(results).get(digest) ?? [] }
+}
+
+/**
  * The verdict on one unit under credibility validation. Errors count towards maxReplicas but
  * are not votes; a peer votes once (its first result).
  */

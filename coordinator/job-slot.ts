@@ -25,8 +25,11 @@ export interface UnitSlot extends PlacementCandidate {
 
 const log = logger('peergrid:scheduler')
 
-/** Decides a unit from its results and outstanding leases: quorum or credibility validation. */
-export type Judge = (results: readonly ReportedResult[], outstanding: number) => QuorumVerdict
+/**
+ * Decides a unit from its results and outstanding leases: quorum or credibility validation.
+ * `proven` is a digest the kind's own check proved right, when there is one.
+ */
+export type Judge = (results: readonly ReportedResult[], outstanding: number, proven?: string) => QuorumVerdict
 
 export class JobSlot {
   readonly id: string
@@ -55,7 +58,8 @@ export class JobSlot {
 
   /** Re-evaluates a unit after any change and files it where the scheduler will find it. */
   evaluate (unit: UnitSlot): QuorumVerdict {
-    const verdict = this.#judge(unit.results, unit.active.size)
+    const proven = unit.proven != null && unit.outputs.has(unit.proven) ? unit.proven : undefined
+    const verdict = this.#judge(unit.results, unit.active.size, proven)
     unit.need = verdict.verdict === 'pending' ? verdict.more : 0
     this.refile(unit)
     return verdict

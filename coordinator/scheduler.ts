@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { getKind } from '../jobs/registry.ts'
 import { withDefaults, type JobSpec, type ResolvedJobSpec } from '../jobs/spec.ts'
-import { evaluateCredibility } from './credibility.ts'
+import { acceptProven, evaluateCredibility } from './credibility.ts'
 import { JobSlot, type Judge, type UnitSlot } from './job-slot.ts'
 import { PeerBook } from './peer-book.ts'
 import { pickForPeer } from './placement.ts'
@@ -57,7 +57,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #judge (spec: ResolvedJobSpec): Judge {
     if (spec.validation === 'quorum') return (results, outstanding) => evaluateQuorum(results, outstanding, { quorum: spec.quorum, maxResults: spec.maxResults })
     const rule = { errorRate: spec.errorRate, maxMaliciousFraction: spec.maxMaliciousFraction, minQuorum: spec.minQuorum, maxReplicas: spec.maxReplicas }
-    return (results, outstanding) => evaluateCredibility(results, outstanding, rule, (peer) => this.peers.vote(peer, spec.maxMaliciousFraction), this.peers.colluded)
+    // Checking is cheaper than computing for some kinds: under credibility a proven result needs no vote.
+    return (results, outstanding, proven) => proven != null
+      ? acceptProven(results, proven)
+      : evaluateCredibility(results, outstanding, rule, (peer) => this.peers.vote(peer, spec.maxMaliciousFraction), this.peers.colluded)
   }
 
   #loadJob (row: JobRow): JobSlot {
@@ -240,8 +243,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         const output = job.kind.decodeOutput(r.output ?? new Uint8Array(), parsed)
         digest = digestOf(r.output ?? new Uint8Array())
         unit.outputs.set(digest, r.output ?? new Uint8Array())
-        // Checking is cheaper than computing for some kinds: a verified result needs no vote.
-        if (job.spec.validation === 'credibility' && job.kind.verify?.(parsed, output) === true) unit.proven = digest
+        if (job.kind.verify?.(parsed, output) === true) unit.proven = digest
       } catch (err) {
         status = 'invalid'
         log('peer %s returned a malformed output for %s/%d: %s', peer, job.id, unit.idx, (err as Error).message)
@@ -260,10 +262,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #settle (job: JobSlot, unit: UnitSlot, now: number): void {
-    const judged = job.evaluate(unit)
-    const verdict = unit.proven != null && unit.outputs.has(unit.proven)
-      ? { verdict: 'accept' as const, digest: unit.proven, peers: unit.results.filter((r) => r.digest === unit.proven).map((r) => r.peer) }
-      : judged
+    const verdict = job.evaluate(unit)
     if (verdict.verdict === 'accept') {
       const output = unit.outputs.get(verdict.digest)!
       const credit = job.creditFor(unit, output)

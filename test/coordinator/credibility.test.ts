@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { evaluateCredibility, groupProbabilities, independentVotes, networkOf, observedErrorRate, peerCredibility, type Vote } from '../../coordinator/credibility.ts'
+import { acceptProven, evaluateCredibility, groupProbabilities, independentVotes, networkOf, observedErrorRate, peerCredibility, type Vote } from '../../coordinator/credibility.ts'
 import type { QuorumVerdict, ReportedResult } from '../../coordinator/quorum.ts'
 
 describe('peerCredibility', () => {
@@ -87,6 +87,17 @@ describe('evaluateCredibility', () => {
 
   it('honours minQuorum above credibility', () => {
     expect(evaluateCredibility([r('vet1', 'x')], 0, { ...rule, minQuorum: 2 }, voteOf)).toEqual({ verdict: 'pending', more: 1 })
+  })
+})
+
+describe('acceptProven', () => {
+  it.each<[string, ReportedResult[], string, string[]]>([
+    ['a lone newcomer', [{ peer: 'young', digest: 'N' }], 'N', ['young']],
+    ['every peer that returned it, once each', [{ peer: 'a', digest: 'N' }, { peer: 'b', digest: 'X' }, { peer: 'c', digest: 'N' }, { peer: 'a', digest: 'N' }], 'N', ['a', 'c']],
+    ['a peer whose first answer differed backs only that one', [{ peer: 'a', digest: 'X' }, { peer: 'a', digest: 'N' }, { peer: 'b', digest: 'N' }], 'N', ['b']],
+    ['errors are no votes', [{ peer: 'e' }, { peer: 'a', digest: 'N' }], 'N', ['a']]
+  ])('accepts the proven digest: %s', (_name, results, digest, peers) => {
+    expect(acceptProven(results, digest)).toEqual({ verdict: 'accept', digest, peers })
   })
 })
 

@@ -129,4 +129,17 @@ describe('Scheduler trust', () => {
     expect(store.getJob(jobId)?.state).toBe('completed')
     expect(store.getJob(jobId)?.results_received).toBe(1)
   })
+
+  it('still asks for the quorum under quorum validation, even for a result the kind can verify', () => {
+    const hash = getKind('hash-search')
+    const { jobId } = scheduler.addJob({ kind: 'hash-search', params: { data: 'peergrid', difficultyBits: 8, nonces: 4096 }, units: 1, quorum: 2 }, 'client')
+    const answer = (peer: string): void => {
+      const [lease] = scheduler.lease(peer, 1)
+      scheduler.report(peer, [{ leaseId: lease!.id, status: 'ok', output: hash.encodeOutput(hash.run(hash.parseUnit(JSON.parse(lease!.payload)))) }])
+    }
+    answer('N')
+    expect(store.getJob(jobId)?.state).toBe('running')
+    answer('M')
+    expect(store.getJob(jobId)?.state).toBe('completed')
+  })
 })
