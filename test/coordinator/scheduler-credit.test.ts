@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { REFERENCE_RATES } from '../../jobs/credit.ts'
 import { getKind } from '../../jobs/registry.ts'
 import { Scheduler, type IssuedLease } from '../../coordinator/scheduler.ts'
 import { Store } from '../../coordinator/store.ts'
+import { scratchStore } from '../helpers/scratch-store.ts'
 
 const primes = getKind('primes')
 const honest = (lease: IssuedLease): Uint8Array => primes.encodeOutput(primes.run(primes.parseUnit(JSON.parse(lease.payload))))
@@ -16,19 +14,14 @@ const JOB_CREDIT = 100_000 / REFERENCE_RATES.primesNumbers
 const UNIT_CREDIT = JOB_CREDIT / 4
 
 describe('Scheduler credit', () => {
-  let dir: string
+  const db = scratchStore('credit')
   let store: Store
   let scheduler: Scheduler
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'peergrid-credit-'))
-    store = new Store(dir)
+    store = db.store
     let now = 1_000_000
     scheduler = new Scheduler(store, () => now++)
-  })
-  afterEach(() => {
-    store.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const complete = (peer: string, leases: IssuedLease[], output = honest, cpuMs = 10) =>
@@ -108,7 +101,7 @@ describe('Scheduler credit', () => {
     complete('A', scheduler.lease('A', 10))
     complete('B', scheduler.lease('B', 10))
     store.close()
-    store = new Store(dir)
+    db.store = store = new Store(db.dir)
     const again = new Scheduler(store)
     again.load()
     expect(again.creditOf('A')).toBeCloseTo(4 * UNIT_CREDIT, 12)

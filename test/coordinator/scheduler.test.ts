@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { getKind } from '../../jobs/registry.ts'
 import { Scheduler, type IssuedLease } from '../../coordinator/scheduler.ts'
 import { Store } from '../../coordinator/store.ts'
+import { scratchStore } from '../helpers/scratch-store.ts'
 
 const primes = getKind('primes')
 /** What an honest worker returns for a lease. */
@@ -13,20 +11,15 @@ const lie = (): Uint8Array => primes.encodeOutput({ count: 7 })
 const spec = (extra: Record<string, unknown> = {}) => ({ kind: 'primes', params: { from: 0, to: 10_000 }, units: 4, ...extra })
 
 describe('Scheduler', () => {
-  let dir: string
+  const db = scratchStore('sched')
   let store: Store
   let now: number
   let scheduler: Scheduler
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'peergrid-sched-'))
-    store = new Store(dir)
+    store = db.store
     now = 1_000_000
     scheduler = new Scheduler(store, () => now)
-  })
-  afterEach(() => {
-    store.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const complete = (peer: string, leases: IssuedLease[], output = honest) =>
@@ -160,7 +153,7 @@ describe('Scheduler', () => {
     complete('A', a)
     complete('B', b.slice(0, 2))
     store.close()
-    store = new Store(dir)
+    db.store = store = new Store(db.dir)
     scheduler = new Scheduler(store, () => now)
     scheduler.load()
     expect(store.getJob(jobId)?.units_accepted).toBe(2)

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { getKind } from '../../jobs/registry.ts'
 import { Scheduler } from '../../coordinator/scheduler.ts'
-import { Store } from '../../coordinator/store.ts'
+import type { Store } from '../../coordinator/store.ts'
+import { scratchStore } from '../helpers/scratch-store.ts'
 import { WorkService } from '../../coordinator/work-service.ts'
 import { converse } from '../../bench/fuzz-stream.ts'
 import { encodeFrame } from '../../protocols/frame.ts'
@@ -15,20 +13,13 @@ const decoder = new TextDecoder()
 const answer = (lease: Lease) => ({ leaseId: lease.leaseId, status: 'OK' as const, output: primes.encodeOutput(primes.run(primes.parseUnit(JSON.parse(decoder.decode(lease.payload))))), error: '', cpuMs: 5 })
 
 describe('WorkService standing', () => {
-  let dir: string
-  let store: Store
+  const db = scratchStore('work')
   let scheduler: Scheduler
   let service: WorkService
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'peergrid-work-'))
-    store = new Store(dir)
-    scheduler = new Scheduler(store)
+    scheduler = new Scheduler(db.store)
     service = new WorkService(scheduler)
-  })
-  afterEach(() => {
-    store.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   /** What the worker reads: every reply through the real codec. */
@@ -58,20 +49,15 @@ describe('WorkService standing', () => {
 })
 
 describe('WorkService limits', () => {
-  let dir: string
+  const db = scratchStore('work-limits')
   let store: Store
   let scheduler: Scheduler
   let now: number
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'peergrid-work-limits-'))
-    store = new Store(dir)
+    store = db.store
     now = 1_000_000
     scheduler = new Scheduler(store, () => now)
-  })
-  afterEach(() => {
-    store.close()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   const pull = { type: 'pull' as const, maxUnits: 1, jobIds: [] }
