@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_media_type TEXT,
   result_file BLOB
 );
+-- Status lists the newest jobs; without this it would sort every job ever submitted.
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_ms, id);
 
 CREATE TABLE IF NOT EXISTS units (
   job_id TEXT NOT NULL REFERENCES jobs(id),

@@ -129,6 +129,15 @@ export class Store {
     return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_ms, id`)
   }
 
+  /** The `limit` newest jobs, oldest of them first (reads `limit` rows through jobs_created). */
+  newestJobs (limit: number): JobRow[] {
+    return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_ms DESC, id DESC LIMIT ?`, limit).reverse()
+  }
+
+  countJobs (): number {
+    return this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM jobs')?.n ?? 0
+  }
+
   jobsInState (state: JobState): JobRow[] {
     return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE state = ? ORDER BY created_ms, id`, state)
   }
