@@ -1,6 +1,7 @@
 /**
  * The status list of a coordinator with a long history: bounded to the newest jobs with a
- * note saying how many there are, so that the reply never outgrows the wire's limits.
+ * note saying how many there are, so that the reply never outgrows the wire's limits; and
+ * the indexes that keep reading jobs from growing with that history.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -92,20 +93,25 @@ describe('JobService status list', () => {
   })
 })
 
-describe('Store jobs_created index', () => {
-  it('is added to a data directory made before it existed, and the newest jobs are read through it', () => {
+describe('Store jobs indexes', () => {
+  it('are added to a data directory made before they existed, and used where jobs pile up', () => {
     const dir = mkdtempSync(join(tmpdir(), 'peergrid-jobsidx-'))
     try {
       new Store(dir).close()
       const db = new DatabaseSync(join(dir, 'coordinator.db'))
-      db.exec('DROP INDEX jobs_created')
+      db.exec('DROP INDEX jobs_created; DROP INDEX jobs_state')
       db.close()
       const store = new Store(dir)
       store.close()
       const probe = new DatabaseSync(join(dir, 'coordinator.db'), { readOnly: true })
-      const plan = probe.prepare('EXPLAIN QUERY PLAN SELECT id FROM jobs ORDER BY created_ms DESC, id DESC LIMIT 10').all() as Array<{ detail: string }>
-      probe.close()
-      expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING (COVERING )?INDEX jobs_created/)
+      const plan = (sql: string): string => (probe.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join('\n')
+      try {
+        expect(plan('SELECT id FROM jobs ORDER BY created_ms DESC, id DESC LIMIT 10')).toMatch(/USING (COVERING )?INDEX jobs_created/)
+        expect(plan("SELECT id FROM jobs WHERE state = 'running'")).toMatch(/USING (COVERING )?INDEX jobs_state/)
+        expect(plan('SELECT state, COUNT(*), SUM(units_accepted), SUM(units_failed), SUM(MAX(0, units_total - units_accepted - units_failed)) FROM jobs GROUP BY state')).toMatch(/USING COVERING INDEX jobs_state/)
+      } finally {
+        probe.close()
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
