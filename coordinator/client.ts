@@ -48,12 +48,17 @@ export class JobsClient {
 
   get peerId (): string { return this.#node.peerId.toString() }
 
-  async #ask<T extends JobResponseBody['type']> (req: JobRequest, expect: T): Promise<Extract<JobResponseBody, { type: T }>> {
+  /** The body of an OK reply with the coordinator's message (a note beside it, often empty). */
+  async #askWithMessage<T extends JobResponseBody['type']> (req: JobRequest, expect: T): Promise<{ body: Extract<JobResponseBody, { type: T }>, message: string }> {
     const bytes = await request(this.#node, this.#coordinator, PROTOCOLS.jobs, encodeJobRequest(req), { maxFrameSize: MAX_FRAME_BYTES.jobResponse, timeoutMs: this.#timeoutMs })
     const response = decodeJobResponse(bytes)
     if (response.status !== 'OK') throw new CoordinatorRequestError(response.status, response.message)
     if (response.body.type !== expect) throw new CoordinatorRequestError('MALFORMED', `expected a ${expect} reply, got ${response.body.type}`)
-    return response.body as Extract<JobResponseBody, { type: T }>
+    return { body: response.body as Extract<JobResponseBody, { type: T }>, message: response.message }
+  }
+
+  async #ask<T extends JobResponseBody['type']> (req: JobRequest, expect: T): Promise<Extract<JobResponseBody, { type: T }>> {
+    return (await this.#askWithMessage(req, expect)).body
   }
 
   async submit (specJson: string): Promise<{ jobId: string, units: number }> {
@@ -63,6 +68,15 @@ export class JobsClient {
 
   async status (jobId = '', units = false): Promise<readonly JobStatus[]> {
     return (await this.#ask({ type: 'getStatus', jobId, units }, 'statusReply')).jobs
+  }
+
+  /**
+   * The jobs the coordinator lists: its newest ones, oldest of them first. `note` says how
+   * many there are in all when the list leaves some out, and is empty otherwise.
+   */
+  async list (): Promise<{ jobs: readonly JobStatus[], note: string }> {
+    const { body, message } = await this.#askWithMessage({ type: 'getStatus', jobId: '', units: false }, 'statusReply')
+    return { jobs: body.jobs, note: message }
   }
 
   async result (jobId: string): Promise<ResultReply> {

@@ -6,6 +6,11 @@ export const DEFAULT_ANNOUNCE_INTERVAL_MS = 2_000
 export const DEFAULT_EXPIRY_INTERVAL_MS = 250
 /** Most leases handed out for one pull, whatever the worker asks for. */
 export const MAX_LEASES_PER_PULL = 64
+/**
+ * Jobs a status request without a job id lists: the newest ones. Well under the wire's
+ * MAX_JOBS_PER_STATUS, so that the reply never grows with the coordinator's history.
+ */
+export const MAX_JOBS_LISTED = 1_000
 /** Running jobs one submitter may have at once. */
 export const MAX_RUNNING_JOBS_PER_SUBMITTER = 100
 /** Concurrent work streams per connection: one is enough for a worker, a few allow reconnects. */

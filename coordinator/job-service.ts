@@ -8,8 +8,8 @@ import { errorReply, okReply } from '../protocols/common.ts'
 import { decodeJobRequest, encodeJobResponse, type JobRequest, type JobResponse } from '../protocols/jobs.ts'
 import { ProtocolError } from '../protocols/errors.ts'
 import type { FramedStream } from '../protocols/stream.ts'
-import { MAX_RUNNING_JOBS_PER_SUBMITTER } from './constants.ts'
-import { jobStatuses } from './job-status.ts'
+import { MAX_JOBS_LISTED, MAX_RUNNING_JOBS_PER_SUBMITTER } from './constants.ts'
+import { jobStatuses, listedJobs, listNote } from './job-status.ts'
 import type { Scheduler } from './scheduler.ts'
 import type { Store } from './store.ts'
 
@@ -28,6 +28,10 @@ export class JobService {
     switch (request.type) {
       case 'submitJob': return this.#submit(request.specJson, peer)
       case 'getStatus': {
+        if (request.jobId === '') {
+          const { jobs, total } = listedJobs(this.#store, MAX_JOBS_LISTED)
+          return okReply({ type: 'statusReply', jobs }, listNote(jobs.length, total))
+        }
         const jobs = jobStatuses(this.#store, request.jobId, request.units)
         return jobs == null ? errorReply('UNKNOWN_JOB', `no job ${request.jobId} on this coordinator`) : okReply({ type: 'statusReply', jobs })
       }
@@ -92,6 +96,19 @@ export class JobService {
         response = errorReply(err.status, err.message)
       }
     }
-    await frames.write(encodeJobResponse(response))
+    await frames.write(encodeReply(response, peer))
+  }
+}
+
+/**
+ * A reply that breaks the wire's limits is our bug, not the client's: it gets an error
+ * reply it can read, rather than a stream reset by the throw.
+ */
+function encodeReply (response: JobResponse, peer: string): Uint8Array {
+  try {
+    return encodeJobResponse(response)
+  } catch (err) {
+    log.error('the reply to %s does not encode: %e', peer, err)
+    return encodeJobResponse(errorReply('INTERNAL', 'the coordinator could not encode its reply; ask for less (one job by its id)'))
   }
 }

@@ -42,9 +42,22 @@ export function unitStatuses (store: Store, jobId: string): UnitStatus[] {
   })
 }
 
+/** The status of one job, in a list of one as the reply carries it; undefined when unknown. */
 export function jobStatuses (store: Store, jobId: string, withUnits: boolean): JobStatus[] | undefined {
-  if (jobId === '') return store.listJobs().map((row) => jobStatus(row, []))
   const row = store.getJob(jobId)
   if (row == null) return undefined
   return [jobStatus(row, withUnits ? unitStatuses(store, jobId) : [])]
+}
+
+/**
+ * The newest `limit` jobs (oldest of them first) and how many jobs there are in all: a
+ * coordinator keeps every job it ever ran, and one reply must not grow with that.
+ */
+export function listedJobs (store: Store, limit: number): { jobs: JobStatus[], total: number } {
+  return { jobs: store.newestJobs(limit).map((row) => jobStatus(row, [])), total: store.countJobs() }
+}
+
+/** What a client is told when the list leaves jobs out. Empty when it holds them all. */
+export function listNote (listed: number, total: number): string {
+  return total > listed ? `the newest ${listed} of ${total} jobs; ask for a job by its id to see an older one` : ''
 }

@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS jobs (
   result_media_type TEXT,
   result_file BLOB
 );
+-- Status lists the newest jobs; without this it would sort every job ever submitted.
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_ms, id);
+-- Running jobs are few among all jobs ever run: found without a scan (start, submit, dashboard
+-- sweep); and the dashboard's totals per state are read from this index alone, not the rows.
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, units_total, units_accepted, units_failed);
 
 CREATE TABLE IF NOT EXISTS units (
   job_id TEXT NOT NULL REFERENCES jobs(id),

@@ -33,6 +33,9 @@ export interface JobRow {
   result_media_type: string | null
 }
 
+/** Jobs in one state and their units, summed over the jobs. */
+export interface JobTotals { state: JobState, jobs: number, units_accepted: number, units_failed: number, units_undecided: number }
+
 export interface UnitRow { job_id: string, idx: number, payload_json: string, state: UnitState, digest: string | null, credit: number | null }
 export interface LeaseRow { id: string, job_id: string, idx: number, peer: string, issued_ms: number, deadline_ms: number, state: LeaseState, spot: number }
 export interface ResultRow { lease_id: string, job_id: string, idx: number, peer: string, status: ResultStatus, digest: string | null, output: Uint8Array | null, counted: number, cpu_ms: number, received_ms: number }
@@ -139,8 +142,19 @@ export class Store {
     return this.#get<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`, id)
   }
 
-  listJobs (): JobRow[] {
-    return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_ms, id`)
+  /** The `limit` newest jobs, oldest of them first (reads `limit` rows through jobs_created). */
+  newestJobs (limit: number): JobRow[] {
+    return this.#all<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_ms DESC, id DESC LIMIT ?`, limit).reverse()
+  }
+
+  countJobs (): number {
+    return this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM jobs')?.n ?? 0
+  }
+
+  /** Per job state, summed in SQLite: totals that cost no row per job ever run. */
+  jobTotals (): JobTotals[] {
+    return this.#all<JobTotals>(`SELECT state, COUNT(*) AS jobs, SUM(units_accepted) AS units_accepted, SUM(units_failed) AS units_failed,
+      SUM(MAX(0, units_total - units_accepted - units_failed)) AS units_undecided FROM jobs GROUP BY state`)
   }
 
   jobsInState (state: JobState): JobRow[] {

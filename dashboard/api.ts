@@ -3,6 +3,7 @@
  * request to a reply (no sockets), so they are tested without a server; the live event
  * stream is the one route the server handles itself.
  */
+import { MAX_JOBS_LISTED } from '../coordinator/constants.ts'
 import { isAdmin } from './auth.ts'
 import { SAMPLE_INTERVAL_MS, type LiveFeed } from './live-feed.ts'
 import { collectMetrics, METRICS_MEDIA_TYPE, renderMetrics } from './metrics.ts'
@@ -56,8 +57,9 @@ export function apiRoutes (source: DashboardSource, feed: LiveFeed): Router<ApiH
     })
     .post('/api/peers/:id/ban', setBan(true))
     .post('/api/peers/:id/unban', setBan(false))
-    // Newest first: the dashboard and people both look at recent jobs.
-    .get('/api/jobs', () => ({ status: 200, json: store.listJobs().reverse().map(jobSummary) }))
+    // Newest first: the dashboard and people both look at recent jobs. Bounded like
+    // `peergrid status`: a coordinator keeps every job it ran; older ones are at /api/jobs/:id.
+    .get('/api/jobs', () => ({ status: 200, json: store.newestJobs(MAX_JOBS_LISTED).reverse().map(jobSummary) }))
     .get('/api/jobs/:id', ({ params }) => {
       const row = store.getJob(params.id!)
       if (row == null) return errorReply(404, `no job ${params.id!} on this coordinator`)

@@ -101,7 +101,9 @@ export class LiveFeed {
     for (const row of this.#source.store.listPeers()) {
       if (this.#sentPeers.get(row.id) !== JSON.stringify(peerSummary(row, online.has(row.id)))) this.#dirtyPeers.add(row.id)
     }
-    for (const row of this.#source.store.listJobs()) {
+    // Only running jobs change without an event (results received); a job that finishes or
+    // comes back announces it. So the sweep costs the open jobs, not every job ever run.
+    for (const row of this.#source.store.jobsInState('running')) {
       if (this.#sentJobs.get(row.id) !== JSON.stringify(jobSummary(row))) this.#dirtyJobs.add(row.id)
     }
     this.#throttle.request()
@@ -136,7 +138,9 @@ export class LiveFeed {
         const row = store.getJob(id)
         if (row == null) continue
         const summary = jobSummary(row)
-        this.#sentJobs.set(id, JSON.stringify(summary))
+        // The sweep never compares a finished job again: remembering it would only grow.
+        if (row.state === 'running') this.#sentJobs.set(id, JSON.stringify(summary))
+        else this.#sentJobs.delete(id)
         update.jobs.push(summary)
       }
       this.#dirtyJobs.clear()

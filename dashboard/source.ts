@@ -21,7 +21,7 @@ export function currentStats (source: DashboardSource, meter: ThroughputMeter, a
   return stats({
     atMs,
     peers: source.store.listPeers(),
-    jobs: source.store.listJobs(),
+    jobs: source.store.jobTotals(),
     connectedPeers: new Set(connections),
     leasesActive: source.scheduler.activeLeaseCount,
     connections: connections.length,

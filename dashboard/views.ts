@@ -5,7 +5,7 @@
 import { peerInfo } from '../coordinator/admin-service.ts'
 import { unitStatuses } from '../coordinator/job-status.ts'
 import type { PeerState } from '../coordinator/reputation.ts'
-import type { JobRow, JobState, PeerHistoryRow, PeerRow, Store } from '../coordinator/store.ts'
+import type { JobRow, JobState, JobTotals, PeerHistoryRow, PeerRow, Store } from '../coordinator/store.ts'
 import type { PeerInfo } from '../protocols/admin.ts'
 
 export const PEER_STATES: readonly PeerState[] = ['probation', 'trusted', 'banned']
@@ -127,22 +127,29 @@ export function countBy<K extends string> (keys: readonly K[], values: readonly 
 }
 
 /** Units of all jobs by state, from the jobs' counters (no scan of the units table). */
-export function unitCounts (jobs: readonly JobRow[]): Stats['units'] {
+export function unitCounts (totals: readonly JobTotals[]): Stats['units'] {
   const units = { accepted: 0, failed: 0, cancelled: 0, open: 0 }
-  for (const j of jobs) {
-    units.accepted += j.units_accepted
-    units.failed += j.units_failed
-    const undecided = Math.max(0, j.units_total - j.units_accepted - j.units_failed)
-    if (j.state === 'running') units.open += undecided
-    else if (j.state === 'cancelled') units.cancelled += undecided
+  for (const t of totals) {
+    units.accepted += t.units_accepted
+    units.failed += t.units_failed
+    if (t.state === 'running') units.open += t.units_undecided
+    else if (t.state === 'cancelled') units.cancelled += t.units_undecided
   }
   return units
+}
+
+/** Jobs by state, every state present. */
+export function jobCounts (totals: readonly JobTotals[]): Record<JobState, number> {
+  const counts = countBy(JOB_STATES, [])
+  for (const t of totals) if (t.state in counts) counts[t.state] += t.jobs
+  return counts
 }
 
 export interface StatsInput {
   readonly atMs: number
   readonly peers: readonly PeerRow[]
-  readonly jobs: readonly JobRow[]
+  /** Per job state (Store.jobTotals): stats are pushed often, and jobs pile up. */
+  readonly jobs: readonly JobTotals[]
   /** Remote peers of the open connections. */
   readonly connectedPeers: ReadonlySet<string>
   readonly leasesActive: number
@@ -159,7 +166,7 @@ export function stats (input: StatsInput): Stats {
       connected: input.connectedPeers.size,
       byState: countBy(PEER_STATES, input.peers.map((p) => p.state))
     },
-    jobs: countBy(JOB_STATES, input.jobs.map((j) => j.state)),
+    jobs: jobCounts(input.jobs),
     units: unitCounts(input.jobs),
     leasesActive: input.leasesActive,
     connections: input.connections,

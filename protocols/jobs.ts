@@ -39,7 +39,7 @@ export interface SubmitJob {
 
 export interface GetStatus {
   readonly type: 'getStatus'
-  /** Empty lists every job. */
+  /** Empty lists the newest jobs (the coordinator bounds how many). */
   readonly jobId: string
   /** Include per-unit detail. */
   readonly units: boolean

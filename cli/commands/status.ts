@@ -14,8 +14,8 @@ export function formatJobLine (job: JobStatus, now = Date.now()): string {
 
 export function registerStatus (program: Command): void {
   program.command('status')
-    .description('show all jobs, or one job (with --json or --units: every unit and the peers that returned it)')
-    .argument('[job]', 'job id; omit to list every job')
+    .description('show the newest jobs, or one job (with --json or --units: every unit and the peers that returned it)')
+    .argument('[job]', 'job id; omit to list the newest jobs')
     .option('-c, --coordinator <multiaddr>', 'coordinator address')
     .option('--units', 'with a job id: print every unit and its peers')
     .option('--json', 'print JSON instead of text (with a job id, units included)')
@@ -23,13 +23,15 @@ export function registerStatus (program: Command): void {
     .action(async (jobId: string | undefined, flags: StatusFlags) => {
       await withClient(flags.coordinator, async (client) => {
         const withUnits = jobId != null && (flags.json === true || flags.units === true)
-        const jobs = await client.status(jobId ?? '', withUnits)
+        const { jobs, note } = jobId != null ? { jobs: await client.status(jobId, withUnits), note: '' } : await client.list()
         if (flags.json === true) {
-          process.stdout.write(JSON.stringify(jobId != null ? jobs[0] : { jobs }) + '\n')
+          process.stdout.write(JSON.stringify(jobId != null ? jobs[0] : { jobs, ...(note !== '' ? { note } : {}) }) + '\n')
           return
         }
         if (jobs.length === 0) process.stdout.write('no jobs\n')
         for (const job of jobs) process.stdout.write(formatJobLine(job) + '\n')
+        // After the list, where it is seen: the oldest jobs scrolled away first.
+        if (note !== '') process.stdout.write(`(${note})\n`)
         if (withUnits) {
           for (const unit of jobs[0]?.units ?? []) {
             process.stdout.write(`  unit ${String(unit.index).padStart(5)}  ${unit.state.padEnd(9)} ${unit.results} results  ${unit.peers.map(shortPeer).join(' ')}\n`)
