@@ -29,6 +29,31 @@ export function growthAfterWarmup (samples: readonly Sample[], runMs: number, wa
   return (end / base - 1) * 100
 }
 
+/**
+ * Growth of a process's memory after warm-up, in percent, from a least-squares line through
+ * every sample after warm-up: its value at the end of the run against its value when warm-up
+ * ended. A garbage-collected heap swings by tens of percent between collections; a line
+ * through all the swings shows a leak's slope where two windows can land on a low and a high.
+ */
+export function fittedGrowth (samples: readonly Sample[], runMs: number, warmup = 0.2): number | undefined {
+  const after = samples.filter((s) => s.atMs >= warmup * runMs)
+  if (after.length < 3) return undefined
+  const n = after.length
+  const meanT = after.reduce((sum, s) => sum + s.atMs, 0) / n
+  const meanV = after.reduce((sum, s) => sum + s.value, 0) / n
+  let covariance = 0
+  let variance = 0
+  for (const s of after) {
+    covariance += (s.atMs - meanT) * (s.value - meanV)
+    variance += (s.atMs - meanT) ** 2
+  }
+  if (variance === 0) return undefined
+  const slope = covariance / variance
+  const at = (t: number): number => meanV + slope * (t - meanT)
+  const start = at(warmup * runMs)
+  return start > 0 ? (at(runMs) / start - 1) * 100 : undefined
+}
+
 /** The cumulative count at `atMs`, interpolated between the samples around it. */
 export function countAt (cumulative: readonly Sample[], atMs: number): number | undefined {
   if (cumulative.length === 0 || atMs < cumulative[0]!.atMs || atMs > cumulative[cumulative.length - 1]!.atMs) return undefined

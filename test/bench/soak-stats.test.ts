@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { countAt, growthAfterWarmup, median, throughputTrend, type Sample } from '../../bench/soak-stats.ts'
+import { countAt, fittedGrowth, growthAfterWarmup, median, throughputTrend, type Sample } from '../../bench/soak-stats.ts'
 
 /** Samples every `everyMs` from 0 to `runMs` of `value(t)`. */
 const series = (runMs: number, everyMs: number, value: (atMs: number) => number): Sample[] =>
@@ -33,6 +33,25 @@ describe('growthAfterWarmup', () => {
 
   it('is undefined for a process not sampled after warm-up', () => {
     expect(growthAfterWarmup(series(15_000, 5_000, () => 100), runMs)).toBeUndefined()
+  })
+})
+
+describe('fittedGrowth', () => {
+  const runMs = 100_000
+  it.each<[string, (t: number) => number, number]>([
+    ['flat memory', () => 100, 0],
+    ['growth confined to warm-up', (t) => t < 20_000 ? 50 + t / 400 : 100, 0],
+    // Exactly linear: from 100 at 20 s to 180 at 100 s.
+    ['linear growth', (t) => 80 + t / 1000, 80],
+    // A heap that swings between 160 and 280 every other sample, with no trend: windows of
+    // medians can read anything in between, the line reads nearly nothing.
+    ['garbage-collection swings without a trend', (t) => (t / 5_000) % 2 === 0 ? 160 : 280, 0]
+  ])('%s', (_, value, expected) => {
+    expect(fittedGrowth(series(runMs, 5_000, value), runMs)).toBeCloseTo(expected, 0)
+  })
+
+  it('is undefined without three samples after warm-up', () => {
+    expect(fittedGrowth(series(25_000, 5_000, () => 100), runMs)).toBeUndefined()
   })
 })
 
