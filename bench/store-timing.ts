@@ -65,15 +65,25 @@ const runJob = (spec: JobSpec): { submit: number, lease: number, report: number 
 const checkpoints = new Set([1, 10, 100, 500, 1000, 2000, 5000, 10000, N])
 let sums = { submit: 0, lease: 0, report: 0 }
 let since = 0
+type Costs = typeof sums
+let baseline: Costs | undefined
+let latest: Costs | undefined
 for (let i = 1; i <= N; i++) {
   const r = runJob(JOBS[(i - 1) % JOBS.length]!)
   sums = { submit: sums.submit + r.submit, lease: sums.lease + r.lease, report: sums.report + r.report }
   since++
   if (checkpoints.has(i)) {
-    console.log(`after ${i} jobs (avg of last ${since}): submit ${(sums.submit / since).toFixed(2)} ms, lease ${(sums.lease / since).toFixed(2)} ms/job, report ${(sums.report / since).toFixed(2)} ms/job; db ${(statSync(store.path).size / 2 ** 20).toFixed(1)} MiB`)
+    latest = { submit: sums.submit / since, lease: sums.lease / since, report: sums.report / since }
+    // Jobs 2-10 computed the outputs every later job reuses: the baseline is jobs 11-100.
+    if (i === 100) baseline = latest
+    console.log(`after ${i} jobs (avg of last ${since}): submit ${latest.submit.toFixed(2)} ms, lease ${latest.lease.toFixed(2)} ms/job, report ${latest.report.toFixed(2)} ms/job; db ${(statSync(store.path).size / 2 ** 20).toFixed(1)} MiB`)
     sums = { submit: 0, lease: 0, report: 0 }
     since = 0
   }
+}
+if (baseline != null && latest != null && N > 100) {
+  const ratio = (k: keyof Costs): string => (latest[k] / baseline[k]).toFixed(2)
+  console.log(`cost per job after ${N} jobs ÷ jobs 11-100 (1.00 = flat): submit ${ratio('submit')}, lease ${ratio('lease')}, report ${ratio('report')}`)
 }
 const last = store.newestJobs(1)[0]!.id
 time('status of one job', () => jobStatuses(store, last, false), 100)
