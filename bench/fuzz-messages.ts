@@ -5,6 +5,7 @@
 import fc from 'fast-check'
 import type { JobAnnouncement } from '../protocols/announce.ts'
 import { STATUSES, type ErrorStatus } from '../protocols/common.ts'
+import { MAX_CREDIT_MILLI } from '../protocols/constants.ts'
 import type { JobRequest, JobResponse, JobStatus, UnitStatus } from '../protocols/jobs.ts'
 import { RESULT_STATUSES, type Lease, type Standing, type UnitResult, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
 
@@ -21,6 +22,8 @@ const peerIdArb = fc.oneof(fc.constant('12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4
 const uint32 = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: MAX_UINT32 }))
 const uint64 = fc.oneof(fc.integer({ min: 0, max: 2 ** 42 }), fc.maxSafeNat())
 const smallBytes = fc.uint8Array({ maxLength: 96 })
+/** Credit as it survives the wire: whole thousandths, up to the largest the codecs accept. */
+const creditArb = fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: MAX_CREDIT_MILLI })).map((milli) => milli / 1000)
 const errorStatusArb = fc.constantFrom(...STATUSES.filter((s): s is ErrorStatus => s !== 'OK'))
 const statusArb = fc.constantFrom(...STATUSES)
 
@@ -92,7 +95,7 @@ const leaseArb: fc.Arbitrary<Lease> = fc.record({
 
 /** Credit and score as they survive the wire: whole thousandths and millionths. */
 const standingArb: fc.Arbitrary<Standing> = fc.record({
-  credit: fc.integer({ min: 0, max: 2 ** 40 }).map((milli) => milli / 1000),
+  credit: creditArb,
   score: fc.integer({ min: 0, max: 1e6 }).map((ppm) => ppm / 1e6),
   state: fc.constantFrom('probation' as const, 'trusted' as const, 'banned' as const)
 })
