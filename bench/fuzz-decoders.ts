@@ -8,12 +8,14 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
+import { decodeAdminRequest, decodeAdminResponse, encodeAdminRequest, encodeAdminResponse } from '../protocols/admin.ts'
 import { decodeJobAnnouncement, encodeJobAnnouncement } from '../protocols/announce.ts'
 import { FrameTooLargeError, ProtocolError } from '../protocols/errors.ts'
 import { encodeFrame, FrameDecoder } from '../protocols/frame.ts'
 import { decodeJobRequest, decodeJobResponse, encodeJobRequest, encodeJobResponse } from '../protocols/jobs.ts'
+import { decodeReputationReport, encodeReputationReport } from '../protocols/reputation.ts'
 import { decodeWorkRequest, decodeWorkResponse, encodeWorkRequest, encodeWorkResponse } from '../protocols/work.ts'
-import { announcementArb, jobRequestArb, jobResponseArb, workRequestArb, workResponseArb } from './fuzz-messages.ts'
+import { adminRequestArb, adminResponseArb, announcementArb, jobRequestArb, jobResponseArb, reputationReportArb, workRequestArb, workResponseArb } from './fuzz-messages.ts'
 import { applyMutations, concat, mutationArb, type Mutation } from './fuzz-mutations.ts'
 import { FuzzPropertyError, inputArb, inputBytes, runSyncProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
 
@@ -61,7 +63,10 @@ export const CODECS = [
   codec('JobResponse', encodeJobResponse, decodeJobResponse, jobResponseArb),
   codec('WorkRequest', encodeWorkRequest, decodeWorkRequest, workRequestArb),
   codec('WorkResponse', encodeWorkResponse, decodeWorkResponse, workResponseArb),
-  codec('JobAnnouncement', encodeJobAnnouncement, decodeJobAnnouncement, announcementArb)
+  codec('JobAnnouncement', encodeJobAnnouncement, decodeJobAnnouncement, announcementArb),
+  codec('AdminRequest', encodeAdminRequest, decodeAdminRequest, adminRequestArb()),
+  codec('AdminResponse', encodeAdminResponse, decodeAdminResponse, adminResponseArb),
+  codec('ReputationReport', encodeReputationReport, decodeReputationReport, reputationReportArb)
 ] as const
 
 function decoderTarget<T> (subject: Codec<T>): FuzzTarget {

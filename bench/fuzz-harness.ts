@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
+import { AdminService } from '../coordinator/admin-service.ts'
 import { JobService } from '../coordinator/job-service.ts'
 import { Scheduler } from '../coordinator/scheduler.ts'
 import { Store } from '../coordinator/store.ts'
@@ -14,12 +15,16 @@ import { WorkService } from '../coordinator/work-service.ts'
 import { getKind } from '../jobs/registry.ts'
 import { seededRandom } from '../test/helpers/prng.ts'
 
+/** The admin token of every fuzzed core: fixed, so that a case replays; shaped like a real one. */
+export const ADMIN_TOKEN = 'bWFkZS11cC1hZG1pbi10b2tlbi1mdXp6'
+
 export class CoordinatorCore {
   readonly dir: string
   readonly store: Store
   readonly scheduler: Scheduler
   readonly jobs: JobService
   readonly work: WorkService
+  readonly admin: AdminService
   readonly #probe: DatabaseSync
 
   /**
@@ -34,6 +39,7 @@ export class CoordinatorCore {
     // Cases replay thousands of requests a second from a few peers: the rate limit (tested on
     // its own) would answer them all BUSY and hide the handlers under test.
     this.work = new WorkService(this.scheduler, { requestsPerSecond: Number.MAX_SAFE_INTEGER })
+    this.admin = new AdminService(this.store, this.scheduler, ADMIN_TOKEN)
     this.#probe = new DatabaseSync(this.store.path, { readOnly: true })
   }
 

@@ -3,9 +3,12 @@
  * enforce: the seeds that mutations turn hostile, and exact round-trip checks in themselves.
  */
 import fc from 'fast-check'
+import type { AdminRequest, AdminResponse, PeerInfo } from '../protocols/admin.ts'
 import type { JobAnnouncement } from '../protocols/announce.ts'
 import { STATUSES, type ErrorStatus } from '../protocols/common.ts'
+import { MAX_CREDIT_MILLI } from '../protocols/constants.ts'
 import type { JobRequest, JobResponse, JobStatus, UnitStatus } from '../protocols/jobs.ts'
+import type { ReputationReport } from '../protocols/reputation.ts'
 import { RESULT_STATUSES, type Lease, type Standing, type UnitResult, type WorkRequest, type WorkResponse } from '../protocols/work.ts'
 
 const MAX_UINT32 = 0xffff_ffff
@@ -21,6 +24,8 @@ const peerIdArb = fc.oneof(fc.constant('12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4
 const uint32 = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: MAX_UINT32 }))
 const uint64 = fc.oneof(fc.integer({ min: 0, max: 2 ** 42 }), fc.maxSafeNat())
 const smallBytes = fc.uint8Array({ maxLength: 96 })
+/** Credit as it survives the wire: whole thousandths, up to the largest the codecs accept. */
+const creditArb = fc.oneof(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 0, max: MAX_CREDIT_MILLI })).map((milli) => milli / 1000)
 const errorStatusArb = fc.constantFrom(...STATUSES.filter((s): s is ErrorStatus => s !== 'OK'))
 const statusArb = fc.constantFrom(...STATUSES)
 
@@ -92,7 +97,7 @@ const leaseArb: fc.Arbitrary<Lease> = fc.record({
 
 /** Credit and score as they survive the wire: whole thousandths and millionths. */
 const standingArb: fc.Arbitrary<Standing> = fc.record({
-  credit: fc.integer({ min: 0, max: 2 ** 40 }).map((milli) => milli / 1000),
+  credit: creditArb,
   score: fc.integer({ min: 0, max: 1e6 }).map((ppm) => ppm / 1e6),
   state: fc.constantFrom('probation' as const, 'trusted' as const, 'banned' as const)
 })
@@ -117,4 +122,45 @@ export const announcementArb: fc.Arbitrary<JobAnnouncement> = fc.record({
   addrs: fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 4 }),
   timestampMs: uint64,
   seq: uint32
+})
+
+/** Peer ids as the admin and reputation protocols name them: never empty, at most 128 bytes. */
+export const namedPeerArb = fc.oneof(peerIdArb, text(128, 1))
+const peerStateArb = fc.oneof(fc.constantFrom('probation', 'trusted', 'banned'), text(32))
+/** Scores travel in millionths. */
+const scoreArb = fc.integer({ min: 0, max: 1e6 }).map((ppm) => ppm / 1e6)
+
+export const adminRequestArb = (tokenArb: fc.Arbitrary<string> = text(128), peerArb: fc.Arbitrary<string> = namedPeerArb): fc.Arbitrary<AdminRequest> => fc.oneof(
+  fc.record({ type: fc.constant('listPeers' as const), token: tokenArb }),
+  fc.record({ type: fc.constant('setBan' as const), token: tokenArb, peer: peerArb, banned: fc.boolean() })
+)
+
+const peerInfoArb: fc.Arbitrary<PeerInfo> = fc.record({
+  id: text(128),
+  address: fc.oneof(fc.constant(''), fc.constant('/ip4/10.0.0.7/tcp/4001'), text(512)),
+  state: peerStateArb,
+  score: scoreArb,
+  valid: uint32,
+  invalid: uint32,
+  errors: uint32,
+  timeouts: uint32,
+  spotPassed: uint32,
+  spotFailed: uint32,
+  firstSeenMs: uint64,
+  lastSeenMs: uint64,
+  credit: creditArb
+})
+
+export const adminResponseArb: fc.Arbitrary<AdminResponse> = fc.oneof(
+  fc.record({ status: fc.constant('OK' as const), message: text(40), body: fc.oneof(
+    fc.record({ type: fc.constant('peers' as const), peers: fc.array(peerInfoArb, { maxLength: 4 }) }),
+    fc.record({ type: fc.constant('banSet' as const), peer: peerInfoArb })
+  ) }),
+  fc.record({ status: errorStatusArb, message: text(80) })
+)
+
+export const reputationReportArb: fc.Arbitrary<ReputationReport> = fc.record({
+  coordinator: namedPeerArb,
+  timestampMs: uint64,
+  peers: fc.array(fc.record({ peer: namedPeerArb, state: peerStateArb, score: scoreArb, verified: uint32, invalid: uint32 }), { maxLength: 6 })
 })

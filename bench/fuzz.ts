@@ -1,7 +1,8 @@
 /**
- * `npm run fuzz`: every wire decoder, the frame splitter and both coordinator protocol
- * handlers against random, valid and mutated input (see each target for its contract); the
- * work handler both as in production and without automatic bans (`WorkService.serve/no-bans`).
+ * `npm run fuzz`: every wire decoder, the frame splitter and the coordinator's protocol
+ * handlers (jobs, work, admin) against random, valid and mutated input (see each target for
+ * its contract); the work handler both as in production and without automatic bans
+ * (`WorkService.serve/no-bans`).
  *
  *   npm run fuzz                          100,000 cases per target, a fresh seed
  *   npm run fuzz -- --cases 5000 --seed 42 --only JobService.serve,decodeWorkRequest
@@ -11,6 +12,7 @@
  * target, how the cases ended, and each failure's counterexample. Exits 1 on any failure.
  */
 import { parseArgs } from 'node:util'
+import { adminServiceTarget } from './fuzz-admin-service.ts'
 import { DECODER_TARGETS } from './fuzz-decoders.ts'
 import { jobServiceTarget } from './fuzz-job-service.ts'
 import type { FuzzReport, FuzzTarget } from './fuzz-target.ts'
@@ -18,7 +20,7 @@ import { workServiceTarget } from './fuzz-work-service.ts'
 
 // The work handler runs twice: as in production, and without automatic bans, which otherwise
 // soon refuse a fuzzing peer's pulls and so limit how deep the rest of the protocol is explored.
-const TARGETS: readonly FuzzTarget[] = [...DECODER_TARGETS, jobServiceTarget, workServiceTarget(), workServiceTarget({ bans: false })]
+const TARGETS: readonly FuzzTarget[] = [...DECODER_TARGETS, jobServiceTarget, workServiceTarget(), workServiceTarget({ bans: false }), adminServiceTarget]
 
 function usage (problem: string): never {
   process.stderr.write(`fuzz: ${problem}\nusage: npm run fuzz -- [--cases N] [--seed N] [--only ${TARGETS.map((t) => t.name).join(',')}] [--json]\n`)

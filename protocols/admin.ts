@@ -1,7 +1,7 @@
 /** Messages of the admin protocol `/peergrid/admin/1.0.0` (`admin.proto`). */
 import { messageCodecs, type ProtoObject } from './codec.ts'
 import { replyFromWire, replyToWire, type Reply } from './common.ts'
-import { MAX_ADDR_BYTES, MAX_ID_BYTES, MAX_PEER_ID_BYTES, MAX_STATE_BYTES, MAX_TEXT_BYTES } from './constants.ts'
+import { MAX_ADDR_BYTES, MAX_CREDIT_MILLI, MAX_ID_BYTES, MAX_PEER_ID_BYTES, MAX_STATE_BYTES, MAX_TEXT_BYTES } from './constants.ts'
 import { MalformedMessageError } from './errors.ts'
 import { asObject, getBool, getList, getNumber, getObject, getOneofCase, getString, requireNonEmpty, requireRange, requireUint32, requireUint64 } from './fields.ts'
 
@@ -73,7 +73,7 @@ function peerToWire (p: PeerInfo): ProtoObject {
   requireUint64(p.firstSeenMs, 'PeerInfo.firstSeenMs')
   requireUint64(p.lastSeenMs, 'PeerInfo.lastSeenMs')
   const creditMilli = Math.round(p.credit * 1000)
-  requireUint64(creditMilli, 'PeerInfo.creditMilli')
+  requireRange(creditMilli, 0, MAX_CREDIT_MILLI, 'PeerInfo.creditMilli')
   const { id, address, state, valid, invalid, errors, timeouts, spotPassed, spotFailed, firstSeenMs, lastSeenMs } = p
   return { id, address, state, scorePpm: Math.round(p.score * 1e6), valid, invalid, errors, timeouts, spotPassed, spotFailed, firstSeenMs, lastSeenMs, creditMilli }
 }
@@ -82,6 +82,8 @@ function peerFromWire (item: unknown, field: string): PeerInfo {
   const w = asObject(item, field)
   const scorePpm = getNumber(w, 'scorePpm')
   requireRange(scorePpm, 0, 1e6, 'PeerInfo.scorePpm')
+  const creditMilli = getNumber(w, 'creditMilli')
+  requireRange(creditMilli, 0, MAX_CREDIT_MILLI, 'PeerInfo.creditMilli')
   return {
     id: getString(w, 'id'),
     address: getString(w, 'address'),
@@ -95,7 +97,7 @@ function peerFromWire (item: unknown, field: string): PeerInfo {
     spotFailed: getNumber(w, 'spotFailed'),
     firstSeenMs: getNumber(w, 'firstSeenMs'),
     lastSeenMs: getNumber(w, 'lastSeenMs'),
-    credit: getNumber(w, 'creditMilli') / 1000
+    credit: creditMilli / 1000
   }
 }
 

@@ -47,6 +47,14 @@ export const MAX_UNITS_PER_JOB = 100_000
 /** Distinct peers recorded against one unit (replicas issued over its lifetime). */
 export const MAX_PEERS_PER_UNIT = 64
 
+/**
+ * Credit travels in thousandths and is read as thousandths / 1000. Up to 2^50 thousandths, that
+ * double converts back to the same integer; above 2^51 it need not, and a decoded credit would
+ * re-encode as a neighbouring value. 2^50 thousandths (10^12 core-seconds) is far beyond any
+ * grid's total.
+ */
+export const MAX_CREDIT_MILLI = 2 ** 50
+
 /** Multiaddrs in one announcement, and the size of each in binary form. */
 export const MAX_ANNOUNCED_ADDRS = 32
 export const MAX_ADDR_BYTES = 512

@@ -1,7 +1,7 @@
 /** Messages of the worker ↔ coordinator protocol `/peergrid/work/1.0.0` (`work.proto`). */
 import { enumCodec, messageCodecs, type ProtoObject } from './codec.ts'
 import { replyFromWire, replyToWire, statusCodec, type Reply, type Status } from './common.ts'
-import { MAX_FRAME_BYTES, MAX_ID_BYTES, MAX_JOB_FILTER, MAX_KIND_BYTES, MAX_TEXT_BYTES, MAX_UNITS_PER_FRAME } from './constants.ts'
+import { MAX_CREDIT_MILLI, MAX_FRAME_BYTES, MAX_ID_BYTES, MAX_JOB_FILTER, MAX_KIND_BYTES, MAX_TEXT_BYTES, MAX_UNITS_PER_FRAME } from './constants.ts'
 import { MalformedMessageError } from './errors.ts'
 import {
   asObject,
@@ -103,8 +103,6 @@ export type WorkResponse = Reply<WorkResponseBody> & { readonly standing?: Stand
 
 const resultStatusCodec = enumCodec('UnitResult.ResultStatus', RESULT_STATUSES)
 const peerStateCodec = enumCodec('Standing.PeerState', PEER_STATES)
-/** Credit travels in thousandths; 2^53 of them is far beyond any grid's total. */
-const MAX_CREDIT_MILLI = Number.MAX_SAFE_INTEGER
 
 const id = { maxBytes: MAX_ID_BYTES }
 const batch = { maxBytes: MAX_ID_BYTES, maxCount: MAX_UNITS_PER_FRAME }

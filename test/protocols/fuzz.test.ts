@@ -5,10 +5,12 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
+import { decodeAdminRequest, decodeAdminResponse, encodeAdminRequest, encodeAdminResponse, type AdminRequest, type AdminResponse } from '../../protocols/admin.ts'
 import { decodeJobAnnouncement, encodeJobAnnouncement, type JobAnnouncement } from '../../protocols/announce.ts'
 import { FrameTooLargeError, MalformedMessageError } from '../../protocols/errors.ts'
 import { FrameDecoder } from '../../protocols/frame.ts'
 import { decodeJobRequest, decodeJobResponse, encodeJobRequest, encodeJobResponse, type JobRequest, type JobResponse } from '../../protocols/jobs.ts'
+import { decodeReputationReport, encodeReputationReport, type ReputationReport } from '../../protocols/reputation.ts'
 import { decodeWorkRequest, decodeWorkResponse, encodeWorkRequest, encodeWorkResponse, type WorkRequest, type WorkResponse } from '../../protocols/work.ts'
 
 /** Fixed so that every run explores the same inputs; change it to explore others. */
@@ -71,12 +73,47 @@ const announcements: JobAnnouncement[] = [
   { jobId: 'job-1', kind: 'primes', unitsWaiting: 10, coordinator: '12D3KooW', addrs: [Uint8Array.of(4, 127, 0, 0, 1)], timestampMs: 5, seq: 1 }
 ]
 
+const adminRequests: AdminRequest[] = [
+  { type: 'listPeers', token: '' },
+  { type: 'setBan', token: 'bWFkZS11cC1hZG1pbi10b2tlbi1mdXp6', peer: '12D3KooW', banned: true }
+]
+
+const adminResponses: AdminResponse[] = [
+  {
+    status: 'OK',
+    message: '',
+    body: {
+      type: 'peers',
+      peers: [{
+        id: '12D3KooW', address: '/ip4/10.0.0.7/tcp/4001', state: 'trusted', score: 0.75, valid: 12, invalid: 1, errors: 2, timeouts: 0,
+        spotPassed: 3, spotFailed: 0, firstSeenMs: 1_700_000_000_000, lastSeenMs: 1_700_000_100_000, credit: 41.5
+      }]
+    }
+  },
+  {
+    status: 'OK',
+    message: '',
+    body: {
+      type: 'banSet',
+      peer: { id: 'a', address: '', state: 'banned', score: 0, valid: 0, invalid: 4, errors: 0, timeouts: 1, spotPassed: 0, spotFailed: 2, firstSeenMs: 5, lastSeenMs: 9, credit: 0.001 }
+    }
+  },
+  { status: 'UNAUTHORIZED', message: 'banning needs the admin token' }
+]
+
+const reputationReports: ReputationReport[] = [
+  { coordinator: '12D3KooW', timestampMs: 1_700_000_000_000, peers: [{ peer: 'a', state: 'trusted', score: 0.9, verified: 40, invalid: 0 }, { peer: 'b', state: 'banned', score: 0, verified: 1, invalid: 3 }] }
+]
+
 const codecs = [
   codec('JobRequest', encodeJobRequest, decodeJobRequest, jobRequests),
   codec('JobResponse', encodeJobResponse, decodeJobResponse, jobResponses),
   codec('WorkRequest', encodeWorkRequest, decodeWorkRequest, workRequests),
   codec('WorkResponse', encodeWorkResponse, decodeWorkResponse, workResponses),
-  codec('JobAnnouncement', encodeJobAnnouncement, decodeJobAnnouncement, announcements)
+  codec('JobAnnouncement', encodeJobAnnouncement, decodeJobAnnouncement, announcements),
+  codec('AdminRequest', encodeAdminRequest, decodeAdminRequest, adminRequests),
+  codec('AdminResponse', encodeAdminResponse, decodeAdminResponse, adminResponses),
+  codec('ReputationReport', encodeReputationReport, decodeReputationReport, reputationReports)
 ]
 
 /** Decodes hostile bytes; whatever is accepted must re-encode to something that decodes the same. */

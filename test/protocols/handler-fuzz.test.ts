@@ -1,13 +1,14 @@
 /**
- * The coordinator's protocol handlers under hostile input: a short run of the fuzz targets
- * behind `npm run fuzz` (which runs 100,000 cases each), on a real SQLite store. Decoders
- * alone are fuzzed in fuzz.test.ts.
+ * The coordinator's protocol handlers (jobs, work, admin) under hostile input: a short run of
+ * the fuzz targets behind `npm run fuzz` (which runs 100,000 cases each), on a real SQLite
+ * store. Decoders alone are fuzzed in fuzz.test.ts.
  */
 import { describe, expect, it } from '@jest/globals'
 import { MAX_FRAME_BYTES } from '../../protocols/constants.ts'
 import { encodeFrame } from '../../protocols/frame.ts'
 import { decodeJobResponse, encodeJobRequest } from '../../protocols/jobs.ts'
 import { decodeWorkResponse, encodeWorkRequest } from '../../protocols/work.ts'
+import { adminServiceTarget } from '../../bench/fuzz-admin-service.ts'
 import { CoordinatorCore, validOutput } from '../../bench/fuzz-harness.ts'
 import { jobServiceTarget } from '../../bench/fuzz-job-service.ts'
 import { converse } from '../../bench/fuzz-stream.ts'
@@ -35,6 +36,15 @@ describe('protocol handlers under fuzzing', () => {
     expect(report.failure).toBeUndefined()
     expect(report.cases).toBe(OPTIONS.cases)
     for (const outcome of ['pull: OK', 'pull: NO_WORK', 'report: OK', 'release: OK', 'refused MALFORMED', 'refused FRAME_TOO_LARGE']) {
+      expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
+    }
+  }, 60_000)
+
+  it('AdminService.serve answers every stream within its contract, and only a ban or unban with the token changes a peer', async () => {
+    const report = await adminServiceTarget.run(OPTIONS)
+    expect(report.failure).toBeUndefined()
+    expect(report.cases).toBe(OPTIONS.cases)
+    for (const outcome of ['list: OK', 'ban: OK, known peer', 'ban: OK, new peer', 'unban: OK, known peer', 'ban: UNAUTHORIZED', 'unban: UNAUTHORIZED', 'refused MALFORMED', 'bad framing: MALFORMED', 'bad framing: FRAME_TOO_LARGE', 'empty stream']) {
       expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
     }
   }, 60_000)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { STATUSES, type Status } from '../../protocols/common.ts'
-import { MAX_FRAME_BYTES, MAX_JOB_FILTER, MAX_UNITS_PER_FRAME } from '../../protocols/constants.ts'
+import { MAX_CREDIT_MILLI, MAX_FRAME_BYTES, MAX_JOB_FILTER, MAX_UNITS_PER_FRAME } from '../../protocols/constants.ts'
 import { FrameTooLargeError, MalformedMessageError } from '../../protocols/errors.ts'
 import {
   RESULT_STATUSES,
@@ -181,7 +181,9 @@ describe('WorkResponse', () => {
     ['a standing without a state', [uint(1, 10), message(6, uint(1, 5))], 'Standing.state is missing'],
     ['a standing state this version does not know', [uint(1, 10), message(6, uint(3, 9))], 'Standing.state is 9'],
     ['a score above 1', [uint(1, 10), message(6, uint(2, 1_000_001), uint(3, 1))], 'Standing.scorePpm must be an integer from 0 to 1000000'],
-    ['credit beyond exact JS numbers', [uint(1, 10), message(6, uint(1, 2 ** 53), uint(3, 1))], 'Standing.creditMilli is beyond 2^53 - 1']
+    ['credit beyond exact JS numbers', [uint(1, 10), message(6, uint(1, 2 ** 53), uint(3, 1))], 'Standing.creditMilli is beyond 2^53 - 1'],
+    // Found by `npm run fuzz`: above 2^51 thousandths, thousandths / 1000 can re-encode as a neighbour (this one as …990).
+    ['credit that would not re-encode as sent', [uint(1, 10), message(6, uint(1, 4_485_313_845_146_989), uint(3, 1))], `Standing.creditMilli must be an integer from 0 to ${MAX_CREDIT_MILLI}`]
   ])('rejects %s', (_, parts, problem) => {
     expectThrows(() => decodeWorkResponse(wire(...parts)), MalformedMessageError, problem)
   })
@@ -196,5 +198,10 @@ describe('WorkResponse', () => {
     ['a state that does not exist', { status: 'NO_WORK', message: '', standing: { credit: 0, score: 0.5, state: 'famous' as 'trusted' } }, 'Standing.state is "FAMOUS", which is not a PeerState']
   ])('refuses to encode %s', (_, response, problem) => {
     expectThrows(() => encodeWorkResponse(response), MalformedMessageError, problem)
+  })
+
+  it('carries the largest credit it accepts exactly', () => {
+    const response: WorkResponse = { status: 'NO_WORK', message: '', standing: { credit: MAX_CREDIT_MILLI / 1000, score: 0.5, state: 'probation' } }
+    expect(decodeWorkResponse(encodeWorkResponse(response))).toEqual(response)
   })
 })
