@@ -53,7 +53,9 @@ export const SEED_UNITS = 3
 
 export function loadOrCreateAdminToken (dataDir: string): string {
   const path = join(dataDir, ADMIN_TOKEN_FILE)
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim()
+  const existing = existsSync(path) ? readFileSync(path, 'utf8').trim() : ''
+  // An empty file (truncated, or written by hand) gets a fresh token rather than none.
+  if (existing !== '') return existing
   const token = randomBytes(24).toString('base64url')
   writeFileSync(path, token + '\n', { mode: 0o600 })
   return token
