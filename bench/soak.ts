@@ -91,6 +91,8 @@ const problems: string[] = []
 const isReady = (child: PeergridProcess): boolean => child.events.some((e) => e.event === 'ready')
 const rss = new Map<string, { role: 'coordinator' | 'stable worker' | 'churning worker', samples: Sample[] }>()
 const accepted: Sample[] = []
+/** The coordinator's own view of its memory (its /metrics): tells a leak from allocator retention. */
+const heap = { used: [] as Sample[], external: [] as Sample[] }
 const churn = { crashes: 0, leaves: 0, joins: 0, uncleanExits: 0 }
 const jobs = { submitted: 0, completed: 0, failed: 0, verified: 0, mismatched: 0 }
 const firstResults = new Map<number, string>()
@@ -136,7 +138,7 @@ function report (): void {
   const rate = last != null && before != null && last.atMs > before.atMs ? (last.value - before.value) / ((last.atMs - before.atMs) / 1000) : 0
   const current = [...rss].filter(([, e]) => e.samples[e.samples.length - 1]?.atMs === last?.atMs)
   const memory = current.map(([key, e]) => `${key.split('#')[0]} ${mib(e.samples[e.samples.length - 1]?.value)}`).join(', ')
-  say(`[${String(Math.round(elapsed() / 1000)).padStart(5)} s] ${rate.toFixed(1).padStart(6)} units/s, ${last?.value ?? 0} accepted, ${jobs.completed} jobs done | RSS MiB: ${memory}`)
+  say(`[${String(Math.round(elapsed() / 1000)).padStart(5)} s] ${rate.toFixed(1).padStart(6)} units/s, ${last?.value ?? 0} accepted, ${jobs.completed} jobs done | RSS MiB: ${memory}${heap.used.length > 0 ? ` | coordinator heap used ${mib(heap.used[heap.used.length - 1]!.value)}` : ''}`)
 }
 
 async function submitLoop (): Promise<void> {
@@ -201,10 +203,30 @@ async function churnLoop (): Promise<void> {
   }
 }
 
+/** Reads `peergrid_process_memory_bytes` from the coordinator's /metrics; skipped when it has none. */
+async function sampleHeap (): Promise<void> {
+  if (cluster.dashboardUrl == null) return
+  try {
+    const text = await (await fetch(new URL('metrics', cluster.dashboardUrl), { signal: AbortSignal.timeout(5000) })).text()
+    const read = (area: string): number | undefined => {
+      const value = new RegExp(`^peergrid_process_memory_bytes\\{area="${area}"\\} (\\S+)$`, 'm').exec(text)?.[1]
+      return value == null ? undefined : Number(value)
+    }
+    const at = elapsed()
+    const used = read('heap_used')
+    const external = read('external')
+    if (used != null) heap.used.push({ atMs: at, value: used })
+    if (external != null) heap.external.push({ atMs: at, value: external })
+  } catch {
+    // A restarting or busy coordinator misses a sample; the fitted line does not need them all.
+  }
+}
+
 async function sampleLoop (): Promise<void> {
   let lastReport = 0
   while (running()) {
     sample()
+    await sampleHeap()
     if (elapsed() - lastReport >= reportEveryMs - SAMPLE_EVERY_MS / 2) {
       report()
       lastReport = elapsed()
@@ -256,6 +278,8 @@ const summary = {
   rssGrowthAfterWarmupPercent: { coordinator: growth('coordinator') ?? null, stableWorkers: growth('stable worker') ?? null },
   /** Median of the last tenth against median of the tenth after warm-up: sensitive to where collections fall. */
   rssGrowthWindowsPercent: { coordinator: growth('coordinator', growthAfterWarmup) ?? null, stableWorkers: growth('stable worker', growthAfterWarmup) ?? null },
+  /** The coordinator's V8 heap in use and external memory, lines fitted after warm-up, as for RSS. */
+  coordinatorHeapGrowthPercent: { heapUsed: fittedGrowth(heap.used, ranMs, WARMUP) ?? null, external: fittedGrowth(heap.external, ranMs, WARMUP) ?? null },
   rssPeakMiB: { coordinator: (peak('coordinator') ?? 0) / 2 ** 20, stableWorker: (peak('stable worker') ?? 0) / 2 ** 20, churningWorker: (peak('churning worker') ?? 0) / 2 ** 20 },
   jobs,
   churn,
@@ -272,6 +296,8 @@ if (json) {
   say(`  throughput: ${total} units accepted, ${summary.unitsPerSecond.toFixed(1)} units/s; first third ${trend?.first.toFixed(1) ?? '-'} units/s, last third ${trend?.last.toFixed(1) ?? '-'} units/s (last/first ${trend?.ratio?.toFixed(2) ?? '-'})`)
   say(`  RSS growth after warm-up (first ${WARMUP * 100}%), fitted line: ${pct(summary.rssGrowthAfterWarmupPercent.coordinator ?? undefined, 'coordinator')}, ${pct(summary.rssGrowthAfterWarmupPercent.stableWorkers ?? undefined, 'stable workers')} (target < 10%)`)
   say(`  RSS growth, median of the last tenth vs the tenth after warm-up: ${pct(summary.rssGrowthWindowsPercent.coordinator ?? undefined, 'coordinator')}, ${pct(summary.rssGrowthWindowsPercent.stableWorkers ?? undefined, 'stable workers')}`)
+  const fitted = (g: number | null): string => g == null ? 'not sampled' : `${g >= 0 ? '+' : ''}${g.toFixed(1)}%`
+  say(`  coordinator heap after warm-up, fitted line: V8 heap used ${fitted(summary.coordinatorHeapGrowthPercent.heapUsed)}, external ${fitted(summary.coordinatorHeapGrowthPercent.external)}`)
   say(`  RSS peak MiB: coordinator ${summary.rssPeakMiB.coordinator.toFixed(1)}, stable worker ${summary.rssPeakMiB.stableWorker.toFixed(1)}, churning worker ${summary.rssPeakMiB.churningWorker.toFixed(1)}`)
   say(`  jobs: ${jobs.submitted} submitted, ${jobs.completed} completed, ${jobs.failed} failed; ${jobs.verified} results equal to their twin's, ${jobs.mismatched} different`)
   say(`  churn: ${churn.joins} joins, ${churn.leaves} leaves (SIGTERM), ${churn.crashes} crashes (SIGKILL); database ${summary.databaseMiB?.toFixed(1) ?? '-'} MiB`)

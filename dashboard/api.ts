@@ -90,6 +90,6 @@ export function apiRoutes (source: DashboardSource, feed: LiveFeed): Router<ApiH
     .get('/metrics', () => ({
       status: 200,
       mediaType: METRICS_MEDIA_TYPE,
-      body: renderMetrics(collectMetrics({ stats: currentStats(source, feed.meter, Date.now()), outcomes: feed.outcomes.totals(), dashboardClients: feed.clients }))
+      body: renderMetrics(collectMetrics({ stats: currentStats(source, feed.meter, Date.now()), outcomes: feed.outcomes.totals(), dashboardClients: feed.clients, memory: process.memoryUsage() }))
     }))
 }

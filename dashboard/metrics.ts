@@ -54,9 +54,14 @@ export interface MetricsInput {
   readonly stats: Stats
   readonly outcomes: OutcomeCounts
   readonly dashboardClients: number
+  /** The coordinator process's memory (`process.memoryUsage()`). */
+  readonly memory?: NodeJS.MemoryUsage
 }
 
-export function collectMetrics ({ stats, outcomes, dashboardClients }: MetricsInput): MetricFamily[] {
+/** Where the memory is: RSS as the OS sees it, then what V8 and native buffers account for. */
+const MEMORY_AREAS = [['rss', 'rss'], ['heap_total', 'heapTotal'], ['heap_used', 'heapUsed'], ['external', 'external'], ['array_buffers', 'arrayBuffers']] as const
+
+export function collectMetrics ({ stats, outcomes, dashboardClients, memory }: MetricsInput): MetricFamily[] {
   return [
     { name: 'peergrid_peers', help: 'Peers known to this coordinator, by reputation state.', type: 'gauge', samples: PEER_STATES.map((state) => ({ labels: { state }, value: stats.peers.byState[state] })) },
     { name: 'peergrid_peers_connected', help: 'Distinct peers with an open libp2p connection to this coordinator.', type: 'gauge', samples: [{ value: stats.peers.connected }] },
@@ -76,6 +81,14 @@ export function collectMetrics ({ stats, outcomes, dashboardClients }: MetricsIn
       samples: OUTCOMES.map((outcome) => ({ labels: { outcome }, value: outcomes[outcome] }))
     },
     { name: 'peergrid_libp2p_connections', help: 'Open libp2p connections of the coordinator node.', type: 'gauge', samples: [{ value: stats.connections }] },
-    { name: 'peergrid_dashboard_clients', help: 'Browsers following the dashboard live feed.', type: 'gauge', samples: [{ value: dashboardClients }] }
+    { name: 'peergrid_dashboard_clients', help: 'Browsers following the dashboard live feed.', type: 'gauge', samples: [{ value: dashboardClients }] },
+    ...(memory == null
+      ? []
+      : [{
+          name: 'peergrid_process_memory_bytes',
+          help: 'Memory of the coordinator process: resident set, V8 heap total and used, external and ArrayBuffer memory. A heap that stays flat while RSS rises points at the allocator, not a leak.',
+          type: 'gauge' as const,
+          samples: MEMORY_AREAS.map(([area, key]) => ({ labels: { area }, value: memory[key] }))
+        }])
   ]
 }

@@ -48,7 +48,7 @@ describe('collectMetrics', () => {
     acceptedTotal: 38,
     acceptedPerSecond: 2
   }
-  const text = renderMetrics(collectMetrics({ stats, outcomes: { ...zeroOutcomes(), valid: 80, invalid: 3, 'spot-fail': 1 }, dashboardClients: 2 }))
+  const text = renderMetrics(collectMetrics({ stats, outcomes: { ...zeroOutcomes(), valid: 80, invalid: 3, 'spot-fail': 1 }, dashboardClients: 2, memory: { rss: 300e6, heapTotal: 90e6, heapUsed: 60e6, external: 12e6, arrayBuffers: 4e6 } }))
   /** Sample lines as name{labels} → value, read back independently of the renderer. */
   const samples = new Map(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => {
     const at = l.lastIndexOf(' ')
@@ -70,14 +70,17 @@ describe('collectMetrics', () => {
     ['peergrid_validation_outcomes_total{outcome="spot-fail"}', 1],
     ['peergrid_validation_outcomes_total{outcome="spot-pass"}', 0],
     ['peergrid_libp2p_connections', 5],
-    ['peergrid_dashboard_clients', 2]
+    ['peergrid_dashboard_clients', 2],
+    ['peergrid_process_memory_bytes{area="rss"}', 300e6],
+    ['peergrid_process_memory_bytes{area="heap_used"}', 60e6],
+    ['peergrid_process_memory_bytes{area="array_buffers"}', 4e6]
   ])('%s is %p', (series, value) => {
     expect(samples.get(series)).toBe(value)
   })
 
   it('types every family, counters ending in _total', () => {
     const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]])
-    expect(types.length).toBe(9)
+    expect(types.length).toBe(10)
     for (const [name, type] of types) expect(type === 'counter').toBe(name!.endsWith('_total'))
   })
 })

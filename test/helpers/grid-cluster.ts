@@ -46,6 +46,9 @@ export class GridCluster {
     return child
   }
 
+  /** The coordinator's dashboard (and /metrics), once it has started with one. */
+  dashboardUrl: string | undefined
+
   /** Starts the coordinator without waiting for it to be ready (to kill it while it starts). */
   spawnCoordinator (): PeergridProcess {
     return this.#coordinator = this.#spawn(['coordinator', '--data-dir', this.dataDir,
@@ -57,6 +60,7 @@ export class GridCluster {
     const ready = await coordinator.ready(timeoutMs)
     this.coordinatorStarts++
     this.#address = (ready.addresses as string[])[0]!
+    this.dashboardUrl = typeof ready.dashboardUrl === 'string' ? ready.dashboardUrl : undefined
     return this.#address
   }
 
