@@ -45,7 +45,7 @@ const COLUMNS = [
   { key: 'lastSeenMs', label: 'Last seen', num: true, value: (p) => p.lastSeenMs, render: (p, now) => html`<td class="num muted">${p.online ? html`<span style="color: var(--green-text)">online</span>` : ago(p.lastSeenMs, now)}</td>` }
 ]
 
-const COMPACT = new Set(['id', 'score', 'state', 'valid', 'invalid', 'credit'])
+const COMPACT = new Set(['id', 'score', 'state', 'valid', 'invalid'])
 
 function compare (column, dir) {
   return (a, b) => {
