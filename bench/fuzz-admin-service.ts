@@ -15,14 +15,14 @@
 import fc from 'fast-check'
 import type { PeerRow } from '../coordinator/store.ts'
 import { decodeAdminRequest, decodeAdminResponse, encodeAdminRequest, type AdminRequest, type AdminResponse } from '../protocols/admin.ts'
-import { ProtocolError } from '../protocols/errors.ts'
 import { encodeFrame } from '../protocols/frame.ts'
 import { sameMessage } from './fuzz-decoders.ts'
 import { ADMIN_TOKEN, CoordinatorCore } from './fuzz-harness.ts'
 import { adminRequestArb, namedPeerArb } from './fuzz-messages.ts'
 import { concat, varint } from './fuzz-mutations.ts'
-import { chunk, converse, splitFrames } from './fuzz-stream.ts'
-import { FuzzPropertyError, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
+import { exchange } from './fuzz-exchange.ts'
+import { chunk } from './fuzz-stream.ts'
+import { fail, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
 
 /** Cases between fresh databases: bounds the peers a listing returns, and with it a case's cost. */
 const EPOCH = 2_000
@@ -72,10 +72,6 @@ function frameAs (body: Uint8Array, c: AdminCase): Uint8Array {
   }
 }
 
-function fail (message: string): never {
-  throw new FuzzPropertyError(message)
-}
-
 export class AdminServiceFuzz {
   #core: CoordinatorCore | undefined
   #cases = 0
@@ -104,49 +100,16 @@ export class AdminServiceFuzz {
     const core = this.#core == null || this.#cases++ % EPOCH === 0 ? this.#fresh() : this.#core
     const peersBefore = core.store.listPeers()
     const body = inputBytes(c.request, (r) => encodeAdminRequest(resolve(r, peersBefore.map((p) => p.id))))
-    const chunks = chunk(frameAs(body, c), c.chunks)
-    const expected = splitFrames(chunks, ADMIN_STREAM.maxFrameSize)
-    const frame = expected.frames[0]
-    let request: AdminRequest | undefined
-    let refusal: string | undefined
-    if (frame !== undefined) {
-      try {
-        request = decodeAdminRequest(frame)
-      } catch (err) {
-        refusal = err instanceof ProtocolError ? err.status : fail(`decodeAdminRequest threw ${(err as Error).name}: ${(err as Error).message}`)
-      }
-    }
-    const version = core.dataVersion()
-    const unchanged = (what: string): void => {
-      if (core.dataVersion() !== version) fail(`${what} changed the database`)
-    }
-
-    const { replies } = await converse(async (frames) => { await core.admin.serve(frames) }, chunks, ADMIN_STREAM)
-    if (frame === undefined && expected.end === 'clean') {
-      if (replies.length !== 0) fail('an empty stream was answered')
-      unchanged('an empty stream')
-      return 'empty stream'
-    }
-    if (replies.length !== 1) fail(`a request stream got ${replies.length} replies instead of one`)
-    let reply: AdminResponse
-    try {
-      reply = decodeAdminResponse(replies[0]!)
-    } catch (err) {
-      fail(`the reply does not decode: ${(err as Error).message}`)
-    }
-    if (reply.status === 'INTERNAL') fail(`INTERNAL reply (a handler fault, not the client's): ${reply.message}`)
-
-    if (frame === undefined) {
-      const want = expected.end instanceof ProtocolError ? expected.end.status : 'MALFORMED'
-      if (reply.status !== want) fail(`a ${expected.end instanceof Error ? expected.end.name : 'truncated frame'} got ${reply.status}, not ${want}`)
-      unchanged('a bad frame')
-      return `bad framing: ${reply.status}`
-    }
-    if (request == null) {
-      if (reply.status !== refusal) fail(`an undecodable request got ${reply.status}, not ${refusal}`)
-      unchanged('an undecodable request')
-      return `refused ${refusal}`
-    }
+    const outcome = await exchange({
+      chunks: chunk(frameAs(body, c), c.chunks),
+      stream: ADMIN_STREAM,
+      decodeRequest: decodeAdminRequest,
+      decodeReply: decodeAdminResponse,
+      serve: async (frames) => { await core.admin.serve(frames) },
+      dataVersion: () => core.dataVersion()
+    })
+    if ('ended' in outcome) return outcome.ended
+    const { request, reply, unchanged } = outcome
     if (request.type === 'listPeers') {
       unchanged('listing peers')
       if (reply.status !== 'OK' || reply.body.type !== 'peers') fail(`listing peers got ${reply.status}`)

@@ -10,14 +10,14 @@
  */
 import fc from 'fast-check'
 import { MAX_FRAME_BYTES } from '../protocols/constants.ts'
-import { ProtocolError } from '../protocols/errors.ts'
 import { encodeFrame } from '../protocols/frame.ts'
 import { decodeJobRequest, decodeJobResponse, encodeJobRequest, type JobRequest, type JobResponse } from '../protocols/jobs.ts'
 import { checkJobSpec } from '../jobs/spec.ts'
 import { CoordinatorCore } from './fuzz-harness.ts'
 import { idArb, jobRequestArb } from './fuzz-messages.ts'
-import { chunk, converse, splitFrames } from './fuzz-stream.ts'
-import { FuzzPropertyError, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
+import { exchange } from './fuzz-exchange.ts'
+import { chunk } from './fuzz-stream.ts'
+import { fail, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
 
 /** Cases between fresh databases: bounds the store's growth, and with it the cost of a case. */
 const EPOCH = 2_000
@@ -46,10 +46,6 @@ function resolve (request: JobRequest, known: readonly string[]): JobRequest {
   if (request.type === 'submitJob') return request
   const ref = /^@(\d+)$/.exec(request.jobId)
   return ref == null || known.length === 0 ? request : { ...request, jobId: known[Number(ref[1]) % known.length]! }
-}
-
-function fail (message: string): never {
-  throw new FuzzPropertyError(message)
 }
 
 export class JobServiceFuzz {
@@ -84,55 +80,24 @@ export class JobServiceFuzz {
     const body = inputBytes(c.request, (r) => encodeJobRequest(resolve(r, this.#known)))
     const framed = c.framing === 'unframed' ? body : encodeFrame(body)
     const bytes = c.framing === 'cut' ? framed.subarray(0, c.cut % Math.max(1, framed.length)) : framed
-    const chunks = chunk(bytes, c.chunks)
-    const expected = splitFrames(chunks, MAX_FRAME_BYTES.jobRequest)
-    const frame = expected.frames[0]
-    let request: JobRequest | undefined
-    let refusal: string | undefined
-    if (frame !== undefined) {
-      try {
-        request = decodeJobRequest(frame)
-      } catch (err) {
-        refusal = err instanceof ProtocolError ? err.status : fail(`decodeJobRequest threw ${(err as Error).name}: ${(err as Error).message}`)
+    let before: Before | undefined
+    const outcome = await exchange({
+      chunks: chunk(bytes, c.chunks),
+      stream: { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize: MAX_FRAME_BYTES.jobResponse, maxReplyFrameSize: MAX_FRAME_BYTES.jobResponse },
+      decodeRequest: decodeJobRequest,
+      decodeReply: decodeJobResponse,
+      serve: async (frames) => { await core.jobs.serve(frames, peer) },
+      dataVersion: () => core.dataVersion(),
+      before: (request) => {
+        before = {
+          jobs: core.count('SELECT COUNT(*) AS n FROM jobs'),
+          state: request != null && request.type !== 'submitJob' && request.jobId !== '' ? core.jobState(request.jobId) : undefined
+        }
       }
-    }
-    const before: Before = {
-      version: core.dataVersion(),
-      jobs: core.count('SELECT COUNT(*) AS n FROM jobs'),
-      state: request != null && request.type !== 'submitJob' && request.jobId !== '' ? core.jobState(request.jobId) : undefined
-    }
-    const unchanged = (what: string): void => {
-      if (core.dataVersion() !== before.version) fail(`${what} changed the database`)
-    }
-
-    const { replies } = await converse(async (frames) => { await core.jobs.serve(frames, peer) }, chunks,
-      { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize: MAX_FRAME_BYTES.jobResponse, maxReplyFrameSize: MAX_FRAME_BYTES.jobResponse })
-    if (frame === undefined && expected.end === 'clean') {
-      if (replies.length !== 0) fail('an empty stream was answered')
-      unchanged('an empty stream')
-      return 'empty stream'
-    }
-    if (replies.length !== 1) fail(`a request stream got ${replies.length} replies instead of one`)
-    let reply: JobResponse
-    try {
-      reply = decodeJobResponse(replies[0]!)
-    } catch (err) {
-      fail(`the reply does not decode: ${(err as Error).message}`)
-    }
-    if (reply.status === 'INTERNAL') fail(`INTERNAL reply (a handler fault, not the client's): ${reply.message}`)
-
-    if (frame === undefined) {
-      const want = expected.end instanceof ProtocolError ? expected.end.status : 'MALFORMED'
-      if (reply.status !== want) fail(`a ${expected.end instanceof Error ? expected.end.name : 'truncated frame'} got ${reply.status}, not ${want}`)
-      unchanged('a bad frame')
-      return `bad framing: ${reply.status}`
-    }
-    if (request == null) {
-      if (reply.status !== refusal) fail(`an undecodable request got ${reply.status}, not ${refusal}`)
-      unchanged('an undecodable request')
-      return `refused ${refusal}`
-    }
-    return this.#checkAnswer(core, request, reply, peer, before, unchanged)
+    })
+    if ('ended' in outcome) return outcome.ended
+    const { request, reply, unchanged } = outcome
+    return this.#checkAnswer(core, request, reply, peer, before!, unchanged)
   }
 
   #checkAnswer (core: CoordinatorCore, request: JobRequest, reply: JobResponse, peer: string, before: Before, unchanged: (what: string) => void): string {
@@ -192,7 +157,7 @@ export class JobServiceFuzz {
   }
 }
 
-interface Before { version: number, jobs: number, state: string | undefined }
+interface Before { jobs: number, state: string | undefined }
 
 export const jobServiceTarget: FuzzTarget = {
   name: 'JobService.serve',

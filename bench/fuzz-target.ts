@@ -11,6 +11,10 @@ export class FuzzPropertyError extends Error {
   override name = 'FuzzPropertyError'
 }
 
+export function fail (message: string): never {
+  throw new FuzzPropertyError(message)
+}
+
 export interface FuzzOptions {
   cases: number
   seed: number

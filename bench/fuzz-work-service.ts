@@ -20,7 +20,7 @@ import { CoordinatorCore, validOutput } from './fuzz-harness.ts'
 import { idArb } from './fuzz-messages.ts'
 import { concat } from './fuzz-mutations.ts'
 import { chunk, converse, splitFrames } from './fuzz-stream.ts'
-import { FuzzPropertyError, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
+import { fail, FuzzPropertyError, inputArb, inputBytes, runProperty, Tally, type FuzzInput, type FuzzTarget } from './fuzz-target.ts'
 
 const EPOCH = 1_000
 const PEERS = ['worker-0', 'worker-1', 'worker-2']
@@ -80,10 +80,6 @@ const workCaseArb: fc.Arbitrary<WorkCase> = fc.record({
 })
 
 interface HeldLease { id: string, kind: string, payload: string }
-
-function fail (message: string): never {
-  throw new FuzzPropertyError(message)
-}
 
 export class WorkServiceFuzz {
   #core: CoordinatorCore | undefined
