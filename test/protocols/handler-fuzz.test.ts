@@ -12,6 +12,7 @@ import { adminServiceTarget } from '../../bench/fuzz-admin-service.ts'
 import { CoordinatorCore, validOutput } from '../../bench/fuzz-harness.ts'
 import { jobServiceTarget } from '../../bench/fuzz-job-service.ts'
 import { converse } from '../../bench/fuzz-stream.ts'
+import type { FuzzTarget } from '../../bench/fuzz-target.ts'
 import { workServiceTarget } from '../../bench/fuzz-work-service.ts'
 
 /** Fixed so that every run explores the same cases; `npm run fuzz -- --seed N` explores others. */
@@ -21,32 +22,19 @@ const jobStream = { maxFrameSize: MAX_FRAME_BYTES.jobRequest, maxWriteFrameSize:
 const workStream = { maxFrameSize: MAX_FRAME_BYTES.workRequest, maxReplyFrameSize: MAX_FRAME_BYTES.workResponse }
 
 describe('protocol handlers under fuzzing', () => {
-  it('JobService.serve answers every stream within its contract and changes state only for valid submissions and cancels', async () => {
-    const report = await jobServiceTarget.run(OPTIONS)
+  // Each run must reach past the decoder into every request type, or it proves little.
+  it.each<[string, FuzzTarget, string[]]>([
+    ['JobService.serve answers every stream within its contract and changes state only for valid submissions and cancels', jobServiceTarget,
+      ['submit: accepted', 'submit: invalid spec', 'status: OK', 'status: UNKNOWN_JOB', 'result: OK', 'result: NOT_READY', 'cancel: cancelled', 'cancel: unknown', 'refused MALFORMED', 'bad framing: MALFORMED']],
+    ['WorkService.serve answers every frame in order, and no peer touches another\'s leases or gets a unit accepted alone', workServiceTarget(),
+      ['pull: OK', 'pull: NO_WORK', 'report: OK', 'release: OK', 'refused MALFORMED', 'refused FRAME_TOO_LARGE']],
+    ['AdminService.serve answers every stream within its contract, and only a ban or unban with the token changes a peer', adminServiceTarget,
+      ['list: OK', 'ban: OK, known peer', 'ban: OK, new peer', 'unban: OK, known peer', 'ban: UNAUTHORIZED', 'unban: UNAUTHORIZED', 'refused MALFORMED', 'bad framing: MALFORMED', 'bad framing: FRAME_TOO_LARGE', 'empty stream']]
+  ])('%s', async (_name, target, outcomes) => {
+    const report = await target.run(OPTIONS)
     expect(report.failure).toBeUndefined()
     expect(report.cases).toBe(OPTIONS.cases)
-    // The cases reach past the decoder into every request type, or the run proves little.
-    for (const outcome of ['submit: accepted', 'submit: invalid spec', 'status: OK', 'status: UNKNOWN_JOB', 'result: OK', 'result: NOT_READY', 'cancel: cancelled', 'cancel: unknown', 'refused MALFORMED', 'bad framing: MALFORMED']) {
-      expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
-    }
-  }, 60_000)
-
-  it('WorkService.serve answers every frame in order, and no peer touches another\'s leases or gets a unit accepted alone', async () => {
-    const report = await workServiceTarget().run(OPTIONS)
-    expect(report.failure).toBeUndefined()
-    expect(report.cases).toBe(OPTIONS.cases)
-    for (const outcome of ['pull: OK', 'pull: NO_WORK', 'report: OK', 'release: OK', 'refused MALFORMED', 'refused FRAME_TOO_LARGE']) {
-      expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
-    }
-  }, 60_000)
-
-  it('AdminService.serve answers every stream within its contract, and only a ban or unban with the token changes a peer', async () => {
-    const report = await adminServiceTarget.run(OPTIONS)
-    expect(report.failure).toBeUndefined()
-    expect(report.cases).toBe(OPTIONS.cases)
-    for (const outcome of ['list: OK', 'ban: OK, known peer', 'ban: OK, new peer', 'unban: OK, known peer', 'ban: UNAUTHORIZED', 'unban: UNAUTHORIZED', 'refused MALFORMED', 'bad framing: MALFORMED', 'bad framing: FRAME_TOO_LARGE', 'empty stream']) {
-      expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
-    }
+    for (const outcome of outcomes) expect(report.outcomes[outcome] ?? 0).toBeGreaterThan(0)
   }, 60_000)
 })
 
