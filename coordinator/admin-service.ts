@@ -27,7 +27,7 @@ export function peerInfo (row: PeerRow): PeerInfo {
     spotFailed: row.spot_failed,
     firstSeenMs: row.first_seen_ms,
     lastSeenMs: row.last_seen_ms,
-    credit: Math.round(Math.max(0, row.credit) * 1000) / 1000
+    credit: Math.round(row.credit * 1000) / 1000
   }
 }
 

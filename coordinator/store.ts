@@ -46,6 +46,7 @@ export class StoreError extends Error {
   override name = 'StoreError'
 }
 
+// Revocation subtracts floating-point sums, so credit can land a hair below zero: read as zero.
 const PEER_COLUMNS = 'id, first_seen_ms, last_seen_ms, address, valid, invalid, errors, timeouts, spot_passed, spot_failed, score, state, MAX(credit, 0) AS credit'
 const JOB_COLUMNS = 'id, name, kind, spec_json, state, units_total, units_accepted, units_failed, results_received, submitter, created_ms, finished_ms, error, result_json, result_file_name, result_media_type'
 
