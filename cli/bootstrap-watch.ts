@@ -6,6 +6,7 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdOfAddress } from '../protocols/node.ts'
 import { emit } from './lifecycle.ts'
 import { firstLine } from './startup-errors.ts'
 
@@ -30,17 +31,13 @@ export function dialFailureReason (err: unknown): string {
   return firstLine(err)
 }
 
-function peerIdOf (address: string): string | undefined {
-  return multiaddr(address).getComponents().findLast((c) => c.name === 'p2p')?.value
-}
-
 /**
  * Dials each bootstrap address once; when none answers, reports it and waits for any of them
  * to connect later. Returns a function that stops watching (call it when shutting down).
  */
 export function watchBootstrap (node: BootstrapHost, addresses: readonly string[], report: BootstrapReport): () => void {
   let stopped = false
-  const wanted = new Set(addresses.map(peerIdOf).filter((id): id is string => id != null))
+  const wanted = new Set(addresses.map(peerIdOfAddress).filter((id): id is string => id != null))
   const onConnect = (event: CustomEvent<PeerId>): void => {
     const peer = event.detail.toString()
     if (!wanted.has(peer)) return

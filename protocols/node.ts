@@ -180,7 +180,7 @@ function checkConfig (init: PeerGridNodeInit, transports: TransportName[], liste
   for (const addr of bootstrapList) {
     let peerId: string | undefined
     try {
-      peerId = multiaddr(addr).getComponents().findLast((component) => component.name === 'p2p')?.value
+      peerId = peerIdOfAddress(addr)
     } catch (err) {
       throw new NodeConfigError(`bootstrap address "${addr}" is not a multiaddr`, { cause: err })
     }
@@ -194,6 +194,11 @@ function checkConfig (init: PeerGridNodeInit, transports: TransportName[], liste
   if (init.topicValidators !== undefined && !init.pubsub) {
     throw new NodeConfigError('topicValidators need gossipsub: set pubsub: true')
   }
+}
+
+/** The peer id a multiaddr ends with (its last /p2p component), if any. Throws on a malformed address. */
+export function peerIdOfAddress (addr: string): string | undefined {
+  return multiaddr(addr).getComponents().findLast((component) => component.name === 'p2p')?.value
 }
 
 /** The transport that serves a multiaddr, judged by its protocol names. */

@@ -21,8 +21,8 @@ export class LinkLostError extends Error {
 }
 
 /** Exponential backoff with ±20% jitter so that many workers do not retry in step. */
-export function backoffMs (failures: number, random: () => number = Math.random): number {
-  const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1))
+export function backoffMs (failures: number, random: () => number = Math.random, maxMs = MAX_BACKOFF_MS): number {
+  const base = Math.min(maxMs, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1))
   return Math.round(base * (0.8 + 0.4 * random()))
 }
 

@@ -16,11 +16,11 @@ import type { Message } from '@libp2p/gossipsub'
 import { decodeJobAnnouncement } from '../protocols/announce.ts'
 import { TOPICS } from '../protocols/ids.ts'
 import { loadOrCreateIdentity } from '../protocols/identity.ts'
-import { createPeerGridNode, multiaddrStrings, type PeerGridNode, type TransportName } from '../protocols/node.ts'
+import { createPeerGridNode, multiaddrStrings, peerIdOfAddress, type PeerGridNode, type TransportName } from '../protocols/node.ts'
 import { TOPIC_VALIDATORS } from '../protocols/topic-validators.ts'
 import type { Lease, UnitResult } from '../protocols/work.ts'
 import { Budget, systemBudgetClock, type BudgetClock, type BudgetInit, type BudgetPauseReason } from './budget.ts'
-import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, TICK_MS } from './constants.ts'
+import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_BOOTSTRAP_BACKOFF_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, TICK_MS } from './constants.ts'
 import { backoffMs, CoordinatorLink } from './coordinator-link.ts'
 import { CoordinatorBook } from './coordinator-book.ts'
 import { createEngine, validateEngineInit, type Engine, type EngineInit } from './engine.ts'
@@ -343,11 +343,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }))
   }
 
-  /** Keeps trying the bootstrap list until connected, so a worker may start before its coordinator. */
+  /**
+   * Keeps trying the bootstrap list until connected to one of its peers, so a worker may start
+   * before its coordinator. A connection to some other peer does not count: a peer that dialled
+   * us may know nobody else, and then the coordinator would never be found.
+   */
   #redialBootstrap (now: number): void {
     const list = this.#init.bootstrap ?? []
-    if (list.length === 0 || now < this.#bootstrapRetryAt || this.node.getConnections().length > 0) return
-    this.#bootstrapRetryAt = now + backoffMs(++this.#bootstrapFailures)
+    if (list.length === 0 || now < this.#bootstrapRetryAt) return
+    const connected = new Set(this.node.getConnections().map((c) => c.remotePeer.toString()))
+    if (list.some((addr) => connected.has(peerIdOfAddress(addr) ?? ''))) return
+    this.#bootstrapRetryAt = now + backoffMs(++this.#bootstrapFailures, Math.random, MAX_BOOTSTRAP_BACKOFF_MS)
     for (const addr of list) {
       this.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(5_000) })
         .then(() => { this.#bootstrapFailures = 0 })

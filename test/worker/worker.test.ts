@@ -1,17 +1,24 @@
 /**
  * The worker's pause and resume against a real coordinator in this process over loopback
- * libp2p: by hand, by a schedule on a simulated calendar, leases handed back, the status.
+ * libp2p: by hand, by a schedule on a simulated calendar, leases handed back, the status;
+ * and finding a coordinator that starts after the worker.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import { JobsClient } from '../../coordinator/client.ts'
 import { createCoordinator, type Coordinator } from '../../coordinator/coordinator.ts'
+import { loadOrCreateIdentity } from '../../protocols/identity.ts'
+import { createPeerGridNode } from '../../protocols/node.ts'
 import { systemBudgetClock } from '../../worker/budget.ts'
 import { parseSchedule } from '../../worker/schedule.ts'
 import type { WorkerState } from '../../worker/status.ts'
 import { createWorker, type Worker } from '../../worker/worker.ts'
+import { freePort } from '../helpers/ports.ts'
 import { eventually } from '../helpers/processes.ts'
 
 /** Units of 2·10^7 numbers, some tens of ms each, far more than the tests run. */
@@ -112,4 +119,34 @@ describe('Worker pause and resume', () => {
     expect(standing.reputation!.state).toBe(coordinator.scheduler.peers.reputation(w.peerId).state)
     expect(w.status().credit).toBe(standing.credit)
   }, 60_000)
+})
+
+describe('Worker bootstrap', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-worker-boot-'))
+  const stops: Array<() => Promise<void>> = []
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('keeps dialling a coordinator that starts late even while another peer is connected to it', async () => {
+    const coordinatorDir = join(dir, 'c')
+    const coordinatorId = peerIdFromPrivateKey(await loadOrCreateIdentity(coordinatorDir)).toString()
+    const port = await freePort()
+    const w = createWorker({ dataDir: join(dir, 'w'), bootstrap: [`/ip4/127.0.0.1/tcp/${port}/p2p/${coordinatorId}`], listen: ['/ip4/127.0.0.1/tcp/0'], threads: 1, niceIncrement: 0 })
+    await w.start()
+    stops.push(async () => { await w.stop() })
+    // A peer that knows nobody else, as a worker that bootstrapped from this one would be.
+    const stranger = await createPeerGridNode({ privateKey: await generateKeyPair('Ed25519'), listen: [], pubsub: false })
+    await stranger.start()
+    stops.push(async () => { await stranger.stop() })
+    await stranger.dial(multiaddr(w.multiaddrs[0]!))
+
+    const coordinator = createCoordinator({ dataDir: coordinatorDir, listen: [`/ip4/127.0.0.1/tcp/${port}`], announceIntervalMs: 200 })
+    await coordinator.start()
+    stops.push(async () => { await coordinator.stop() })
+    const connected = (): boolean => w.node.getConnections().some((c) => c.remotePeer.toString() === coordinatorId)
+    // Redials back off to at most 10 s, so 20 s covers one full wait with room to spare.
+    expect(await eventually(() => connected() ? true : undefined, 20_000, 'the worker to reach its bootstrap coordinator', 100)).toBe(true)
+  }, 40_000)
 })
