@@ -68,10 +68,17 @@ const say = (line: string): void => { (json ? process.stderr : process.stdout).w
 const sleep = async (ms: number, until = Infinity): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(ms, until - Date.now())))) }
 const mib = (bytes: number | undefined): string => bytes == null ? '-' : (bytes / 2 ** 20).toFixed(1)
 
-function rssBytes (pid: number): number | undefined {
+/**
+ * Resident memory from /proc/<pid>/status: all of it, and the part that is the process's
+ * own (anonymous: heaps, buffers) as against file pages (the node binary, libraries), which
+ * the kernel drops under pressure from other processes and reads back in when touched.
+ */
+function residentBytes (pid: number): { rss: number, anon: number, file: number } | undefined {
   try {
-    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return kb == null ? undefined : Number(kb) * 1024
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+    const figures = { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') }
+    return Number.isNaN(figures.rss) ? undefined : figures
   } catch {
     return undefined
   }
@@ -92,7 +99,9 @@ const isReady = (child: PeergridProcess): boolean => child.events.some((e) => e.
 const rss = new Map<string, { role: 'coordinator' | 'stable worker' | 'churning worker', samples: Sample[] }>()
 const accepted: Sample[] = []
 /** The coordinator's own view of its memory (its /metrics): tells a leak from allocator retention. */
-const heap = { used: [] as Sample[], external: [] as Sample[] }
+const heap = { used: [] as Sample[], total: [] as Sample[], external: [] as Sample[] }
+/** The coordinator's RSS split into its own (anonymous) pages and file pages. */
+const coordinatorResident = { anon: [] as Sample[], file: [] as Sample[] }
 const churn = { crashes: 0, leaves: 0, joins: 0, uncleanExits: 0 }
 const jobs = { submitted: 0, completed: 0, failed: 0, verified: 0, mismatched: 0 }
 const firstResults = new Map<number, string>()
@@ -123,11 +132,15 @@ function sample (): void {
     say(`  (could not read the database: ${(err as Error).message})`)
   }
   for (const { role, name, pid } of cluster.processes()) {
-    const bytes = rssBytes(pid)
-    if (bytes == null) continue
+    const resident = residentBytes(pid)
+    if (resident == null) continue
     const key = `${name}#${pid}`
     const entry = rss.get(key) ?? { role: role === 'coordinator' ? 'coordinator' as const : STABLE_WORKERS.includes(name) ? 'stable worker' as const : 'churning worker' as const, samples: [] }
-    entry.samples.push({ atMs: at, value: bytes })
+    entry.samples.push({ atMs: at, value: resident.rss })
+    if (role === 'coordinator') {
+      coordinatorResident.anon.push({ atMs: at, value: resident.anon })
+      coordinatorResident.file.push({ atMs: at, value: resident.file })
+    }
     rss.set(key, entry)
   }
 }
@@ -138,7 +151,10 @@ function report (): void {
   const rate = last != null && before != null && last.atMs > before.atMs ? (last.value - before.value) / ((last.atMs - before.atMs) / 1000) : 0
   const current = [...rss].filter(([, e]) => e.samples[e.samples.length - 1]?.atMs === last?.atMs)
   const memory = current.map(([key, e]) => `${key.split('#')[0]} ${mib(e.samples[e.samples.length - 1]?.value)}`).join(', ')
-  say(`[${String(Math.round(elapsed() / 1000)).padStart(5)} s] ${rate.toFixed(1).padStart(6)} units/s, ${last?.value ?? 0} accepted, ${jobs.completed} jobs done | RSS MiB: ${memory}${heap.used.length > 0 ? ` | coordinator heap used ${mib(heap.used[heap.used.length - 1]!.value)}` : ''}`)
+  const anon = coordinatorResident.anon[coordinatorResident.anon.length - 1]?.value
+  const used = heap.used[heap.used.length - 1]?.value
+  const committed = heap.total[heap.total.length - 1]?.value
+  say(`[${String(Math.round(elapsed() / 1000)).padStart(5)} s] ${rate.toFixed(1).padStart(6)} units/s, ${last?.value ?? 0} accepted, ${jobs.completed} jobs done | RSS MiB: ${memory} | coordinator anon ${mib(anon)}, heap ${mib(used)}/${mib(committed)}`)
 }
 
 async function submitLoop (): Promise<void> {
@@ -213,10 +229,10 @@ async function sampleHeap (): Promise<void> {
       return value == null ? undefined : Number(value)
     }
     const at = elapsed()
-    const used = read('heap_used')
-    const external = read('external')
-    if (used != null) heap.used.push({ atMs: at, value: used })
-    if (external != null) heap.external.push({ atMs: at, value: external })
+    for (const [area, samples] of [['heap_used', heap.used], ['heap_total', heap.total], ['external', heap.external]] as const) {
+      const value = read(area)
+      if (value != null) samples.push({ atMs: at, value })
+    }
   } catch {
     // A restarting or busy coordinator misses a sample; the fitted line does not need them all.
   }
@@ -279,7 +295,10 @@ const summary = {
   /** Median of the last tenth against median of the tenth after warm-up: sensitive to where collections fall. */
   rssGrowthWindowsPercent: { coordinator: growth('coordinator', growthAfterWarmup) ?? null, stableWorkers: growth('stable worker', growthAfterWarmup) ?? null },
   /** The coordinator's V8 heap in use and external memory, lines fitted after warm-up, as for RSS. */
-  coordinatorHeapGrowthPercent: { heapUsed: fittedGrowth(heap.used, ranMs, WARMUP) ?? null, external: fittedGrowth(heap.external, ranMs, WARMUP) ?? null },
+  coordinatorHeapGrowthPercent: { heapUsed: fittedGrowth(heap.used, ranMs, WARMUP) ?? null, heapTotal: fittedGrowth(heap.total, ranMs, WARMUP) ?? null, external: fittedGrowth(heap.external, ranMs, WARMUP) ?? null },
+  /** The coordinator's RSS in two parts, lines fitted after warm-up: its own pages, and file pages. */
+  coordinatorResidentGrowthPercent: { anon: fittedGrowth(coordinatorResident.anon, ranMs, WARMUP) ?? null, file: fittedGrowth(coordinatorResident.file, ranMs, WARMUP) ?? null },
+  coordinatorResidentPeakMiB: { anon: Math.max(0, ...coordinatorResident.anon.map((s) => s.value)) / 2 ** 20, file: Math.max(0, ...coordinatorResident.file.map((s) => s.value)) / 2 ** 20 },
   rssPeakMiB: { coordinator: (peak('coordinator') ?? 0) / 2 ** 20, stableWorker: (peak('stable worker') ?? 0) / 2 ** 20, churningWorker: (peak('churning worker') ?? 0) / 2 ** 20 },
   jobs,
   churn,
@@ -297,7 +316,8 @@ if (json) {
   say(`  RSS growth after warm-up (first ${WARMUP * 100}%), fitted line: ${pct(summary.rssGrowthAfterWarmupPercent.coordinator ?? undefined, 'coordinator')}, ${pct(summary.rssGrowthAfterWarmupPercent.stableWorkers ?? undefined, 'stable workers')} (target < 10%)`)
   say(`  RSS growth, median of the last tenth vs the tenth after warm-up: ${pct(summary.rssGrowthWindowsPercent.coordinator ?? undefined, 'coordinator')}, ${pct(summary.rssGrowthWindowsPercent.stableWorkers ?? undefined, 'stable workers')}`)
   const fitted = (g: number | null): string => g == null ? 'not sampled' : `${g >= 0 ? '+' : ''}${g.toFixed(1)}%`
-  say(`  coordinator heap after warm-up, fitted line: V8 heap used ${fitted(summary.coordinatorHeapGrowthPercent.heapUsed)}, external ${fitted(summary.coordinatorHeapGrowthPercent.external)}`)
+  say(`  coordinator heap after warm-up, fitted line: V8 heap used ${fitted(summary.coordinatorHeapGrowthPercent.heapUsed)}, committed ${fitted(summary.coordinatorHeapGrowthPercent.heapTotal)}, external ${fitted(summary.coordinatorHeapGrowthPercent.external)}`)
+  say(`  coordinator RSS after warm-up, fitted line: anonymous (its own) ${fitted(summary.coordinatorResidentGrowthPercent.anon)}, file pages ${fitted(summary.coordinatorResidentGrowthPercent.file)}; peaks ${summary.coordinatorResidentPeakMiB.anon.toFixed(1)} and ${summary.coordinatorResidentPeakMiB.file.toFixed(1)} MiB`)
   say(`  RSS peak MiB: coordinator ${summary.rssPeakMiB.coordinator.toFixed(1)}, stable worker ${summary.rssPeakMiB.stableWorker.toFixed(1)}, churning worker ${summary.rssPeakMiB.churningWorker.toFixed(1)}`)
   say(`  jobs: ${jobs.submitted} submitted, ${jobs.completed} completed, ${jobs.failed} failed; ${jobs.verified} results equal to their twin's, ${jobs.mismatched} different`)
   say(`  churn: ${churn.joins} joins, ${churn.leaves} leaves (SIGTERM), ${churn.crashes} crashes (SIGKILL); database ${summary.databaseMiB?.toFixed(1) ?? '-'} MiB`)
