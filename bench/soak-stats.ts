@@ -23,10 +23,19 @@ function medianBetween (samples: readonly Sample[], fromMs: number, toMs: number
  * Undefined when the process was not sampled in both windows.
  */
 export function growthAfterWarmup (samples: readonly Sample[], runMs: number, warmup = 0.2): number | undefined {
-  const base = medianBetween(samples, warmup * runMs, (warmup + 0.1) * runMs)
-  const end = medianBetween(samples, 0.9 * runMs, runMs)
-  if (base == null || end == null || base === 0) return undefined
-  return (end / base - 1) * 100
+  const medians = windowMedians(samples, runMs, warmup)
+  if (medians == null || medians.after === 0) return undefined
+  return (medians.last / medians.after - 1) * 100
+}
+
+/**
+ * The median of the samples in the tenth of the run just after warm-up and in the last tenth;
+ * undefined unless both windows hold a sample.
+ */
+export function windowMedians (samples: readonly Sample[], runMs: number, warmup = 0.2): { after: number, last: number } | undefined {
+  const after = medianBetween(samples, warmup * runMs, (warmup + 0.1) * runMs)
+  const last = medianBetween(samples, 0.9 * runMs, runMs)
+  return after == null || last == null ? undefined : { after, last }
 }
 
 /**

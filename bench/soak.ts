@@ -24,7 +24,7 @@ import { GridCluster } from '../test/helpers/grid-cluster.ts'
 import type { PeergridProcess } from '../test/helpers/processes.ts'
 import { freePort } from '../test/helpers/ports.ts'
 import { between, seededRandom } from '../test/helpers/prng.ts'
-import { fittedGrowth, growthAfterWarmup, throughputTrend, type Sample } from './soak-stats.ts'
+import { fittedGrowth, growthAfterWarmup, throughputTrend, windowMedians, type Sample } from './soak-stats.ts'
 
 /** One of each kind, some tens of ms per unit; resubmitted in turn, so each result has a twin. */
 const JOBS = [
@@ -100,6 +100,8 @@ const rss = new Map<string, { role: 'coordinator' | 'stable worker' | 'churning 
 const accepted: Sample[] = []
 /** The coordinator's own view of its memory (its /metrics): tells a leak from allocator retention. */
 const heap = { used: [] as Sample[], total: [] as Sample[], external: [] as Sample[] }
+/** V8's committed heap by space (new_space, old_space, ...): which part of the heap moves. */
+const heapSpaces = new Map<string, Sample[]>()
 /** The coordinator's RSS split into its own (anonymous) pages and file pages. */
 const coordinatorResident = { anon: [] as Sample[], file: [] as Sample[] }
 const churn = { crashes: 0, leaves: 0, joins: 0, uncleanExits: 0 }
@@ -233,6 +235,9 @@ async function sampleHeap (): Promise<void> {
       const value = read(area)
       if (value != null) samples.push({ atMs: at, value })
     }
+    for (const [, space, value] of text.matchAll(/^peergrid_v8_heap_space_bytes\{space="(\w+)",kind="committed"\} (\S+)$/gm)) {
+      heapSpaces.set(space!, [...(heapSpaces.get(space!) ?? []), { atMs: at, value: Number(value) }])
+    }
   } catch {
     // A restarting or busy coordinator misses a sample; the fitted line does not need them all.
   }
@@ -299,6 +304,11 @@ const summary = {
   /** The coordinator's RSS in two parts, lines fitted after warm-up: its own pages, and file pages. */
   coordinatorResidentGrowthPercent: { anon: fittedGrowth(coordinatorResident.anon, ranMs, WARMUP) ?? null, file: fittedGrowth(coordinatorResident.file, ranMs, WARMUP) ?? null },
   coordinatorResidentPeakMiB: { anon: Math.max(0, ...coordinatorResident.anon.map((s) => s.value)) / 2 ** 20, file: Math.max(0, ...coordinatorResident.file.map((s) => s.value)) / 2 ** 20 },
+  /** V8's committed heap by space: the median of the tenth after warm-up and of the last tenth, MiB. */
+  coordinatorHeapSpacesMiB: Object.fromEntries([...heapSpaces].flatMap(([space, samples]) => {
+    const m = windowMedians(samples, ranMs, WARMUP)
+    return m == null ? [] : [[space, { after: m.after / 2 ** 20, last: m.last / 2 ** 20 }]]
+  })),
   rssPeakMiB: { coordinator: (peak('coordinator') ?? 0) / 2 ** 20, stableWorker: (peak('stable worker') ?? 0) / 2 ** 20, churningWorker: (peak('churning worker') ?? 0) / 2 ** 20 },
   jobs,
   churn,
@@ -318,6 +328,8 @@ if (json) {
   const fitted = (g: number | null): string => g == null ? 'not sampled' : `${g >= 0 ? '+' : ''}${g.toFixed(1)}%`
   say(`  coordinator heap after warm-up, fitted line: V8 heap used ${fitted(summary.coordinatorHeapGrowthPercent.heapUsed)}, committed ${fitted(summary.coordinatorHeapGrowthPercent.heapTotal)}, external ${fitted(summary.coordinatorHeapGrowthPercent.external)}`)
   say(`  coordinator RSS after warm-up, fitted line: anonymous (its own) ${fitted(summary.coordinatorResidentGrowthPercent.anon)}, file pages ${fitted(summary.coordinatorResidentGrowthPercent.file)}; peaks ${summary.coordinatorResidentPeakMiB.anon.toFixed(1)} and ${summary.coordinatorResidentPeakMiB.file.toFixed(1)} MiB`)
+  const spaces = Object.entries(summary.coordinatorHeapSpacesMiB).filter(([, m]) => m.after >= 1 || m.last >= 1)
+  say(`  coordinator V8 heap committed by space, MiB after warm-up → at the end: ${spaces.map(([space, m]) => `${space} ${m.after.toFixed(1)} → ${m.last.toFixed(1)}`).join(', ') || 'not sampled'}`)
   say(`  RSS peak MiB: coordinator ${summary.rssPeakMiB.coordinator.toFixed(1)}, stable worker ${summary.rssPeakMiB.stableWorker.toFixed(1)}, churning worker ${summary.rssPeakMiB.churningWorker.toFixed(1)}`)
   say(`  jobs: ${jobs.submitted} submitted, ${jobs.completed} completed, ${jobs.failed} failed; ${jobs.verified} results equal to their twin's, ${jobs.mismatched} different`)
   say(`  churn: ${churn.joins} joins, ${churn.leaves} leaves (SIGTERM), ${churn.crashes} crashes (SIGKILL); database ${summary.databaseMiB?.toFixed(1) ?? '-'} MiB`)

@@ -3,6 +3,7 @@
  * request to a reply (no sockets), so they are tested without a server; the live event
  * stream is the one route the server handles itself.
  */
+import { getHeapSpaceStatistics } from 'node:v8'
 import { MAX_JOBS_LISTED } from '../coordinator/constants.ts'
 import { isAdmin } from './auth.ts'
 import { SAMPLE_INTERVAL_MS, type LiveFeed } from './live-feed.ts'
@@ -90,6 +91,6 @@ export function apiRoutes (source: DashboardSource, feed: LiveFeed): Router<ApiH
     .get('/metrics', () => ({
       status: 200,
       mediaType: METRICS_MEDIA_TYPE,
-      body: renderMetrics(collectMetrics({ stats: currentStats(source, feed.meter, Date.now()), outcomes: feed.outcomes.totals(), dashboardClients: feed.clients, memory: process.memoryUsage() }))
+      body: renderMetrics(collectMetrics({ stats: currentStats(source, feed.meter, Date.now()), outcomes: feed.outcomes.totals(), dashboardClients: feed.clients, memory: process.memoryUsage(), heapSpaces: getHeapSpaceStatistics() }))
     }))
 }

@@ -2,6 +2,7 @@
  * Prometheus metrics in the text exposition format 0.0.4, written by hand: a dozen series do
  * not need a client library, and a pure renderer is easy to hold to the format.
  */
+import type { HeapSpaceInfo } from 'node:v8'
 import { OUTCOMES, type OutcomeCounts } from './telemetry.ts'
 import { JOB_STATES, PEER_STATES, type Stats } from './views.ts'
 
@@ -56,12 +57,14 @@ export interface MetricsInput {
   readonly dashboardClients: number
   /** The coordinator process's memory (`process.memoryUsage()`). */
   readonly memory?: NodeJS.MemoryUsage
+  /** V8's heap by space (`v8.getHeapSpaceStatistics()`): which part of the heap holds the memory. */
+  readonly heapSpaces?: ReadonlyArray<Pick<HeapSpaceInfo, 'space_name' | 'space_size' | 'space_used_size'>>
 }
 
 /** Where the memory is: RSS as the OS sees it, then what V8 and native buffers account for. */
 const MEMORY_AREAS = [['rss', 'rss'], ['heap_total', 'heapTotal'], ['heap_used', 'heapUsed'], ['external', 'external'], ['array_buffers', 'arrayBuffers']] as const
 
-export function collectMetrics ({ stats, outcomes, dashboardClients, memory }: MetricsInput): MetricFamily[] {
+export function collectMetrics ({ stats, outcomes, dashboardClients, memory, heapSpaces }: MetricsInput): MetricFamily[] {
   return [
     { name: 'peergrid_peers', help: 'Peers known to this coordinator, by reputation state.', type: 'gauge', samples: PEER_STATES.map((state) => ({ labels: { state }, value: stats.peers.byState[state] })) },
     { name: 'peergrid_peers_connected', help: 'Distinct peers with an open libp2p connection to this coordinator.', type: 'gauge', samples: [{ value: stats.peers.connected }] },
@@ -89,6 +92,17 @@ export function collectMetrics ({ stats, outcomes, dashboardClients, memory }: M
           help: 'Memory of the coordinator process: resident set, V8 heap total and used, external and ArrayBuffer memory. A heap that stays flat while RSS rises points at the allocator, not a leak.',
           type: 'gauge' as const,
           samples: MEMORY_AREAS.map(([area, key]) => ({ labels: { area }, value: memory[key] }))
+        }]),
+    ...(heapSpaces == null
+      ? []
+      : [{
+          name: 'peergrid_v8_heap_space_bytes',
+          help: 'V8 heap of the coordinator by space: committed (memory held from the system) and used (live and not yet collected).',
+          type: 'gauge' as const,
+          samples: heapSpaces.flatMap((s) => [
+            { labels: { space: s.space_name, kind: 'committed' }, value: s.space_size },
+            { labels: { space: s.space_name, kind: 'used' }, value: s.space_used_size }
+          ])
         }])
   ]
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { countAt, fittedGrowth, growthAfterWarmup, median, throughputTrend, type Sample } from '../../bench/soak-stats.ts'
+import { countAt, fittedGrowth, growthAfterWarmup, median, throughputTrend, windowMedians, type Sample } from '../../bench/soak-stats.ts'
 
 /** Samples every `everyMs` from 0 to `runMs` of `value(t)`. */
 const series = (runMs: number, everyMs: number, value: (atMs: number) => number): Sample[] =>
@@ -33,6 +33,17 @@ describe('growthAfterWarmup', () => {
 
   it('is undefined for a process not sampled after warm-up', () => {
     expect(growthAfterWarmup(series(15_000, 5_000, () => 100), runMs)).toBeUndefined()
+  })
+})
+
+describe('windowMedians', () => {
+  it('gives the medians of the tenth after warm-up and of the last tenth', () => {
+    // Samples at 20, 25, 30 s are 106.25 in the middle; at 90, 95, 100 s, 193.75.
+    expect(windowMedians(series(100_000, 5_000, (t) => 75 + t / 800), 100_000)).toEqual({ after: 106.25, last: 193.75 })
+  })
+
+  it('is undefined when the last tenth holds no sample', () => {
+    expect(windowMedians(series(60_000, 5_000, () => 100), 100_000)).toBeUndefined()
   })
 })
 

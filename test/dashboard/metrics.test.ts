@@ -48,7 +48,7 @@ describe('collectMetrics', () => {
     acceptedTotal: 38,
     acceptedPerSecond: 2
   }
-  const text = renderMetrics(collectMetrics({ stats, outcomes: { ...zeroOutcomes(), valid: 80, invalid: 3, 'spot-fail': 1 }, dashboardClients: 2, memory: { rss: 300e6, heapTotal: 90e6, heapUsed: 60e6, external: 12e6, arrayBuffers: 4e6 } }))
+  const text = renderMetrics(collectMetrics({ stats, outcomes: { ...zeroOutcomes(), valid: 80, invalid: 3, 'spot-fail': 1 }, dashboardClients: 2, memory: { rss: 300e6, heapTotal: 90e6, heapUsed: 60e6, external: 12e6, arrayBuffers: 4e6 }, heapSpaces: [{ space_name: 'new_space', space_size: 33e6, space_used_size: 7e6 }, { space_name: 'old_space', space_size: 50e6, space_used_size: 45e6 }] }))
   /** Sample lines as name{labels} → value, read back independently of the renderer. */
   const samples = new Map(text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => {
     const at = l.lastIndexOf(' ')
@@ -73,14 +73,16 @@ describe('collectMetrics', () => {
     ['peergrid_dashboard_clients', 2],
     ['peergrid_process_memory_bytes{area="rss"}', 300e6],
     ['peergrid_process_memory_bytes{area="heap_used"}', 60e6],
-    ['peergrid_process_memory_bytes{area="array_buffers"}', 4e6]
+    ['peergrid_process_memory_bytes{area="array_buffers"}', 4e6],
+    ['peergrid_v8_heap_space_bytes{space="new_space",kind="committed"}', 33e6],
+    ['peergrid_v8_heap_space_bytes{space="old_space",kind="used"}', 45e6]
   ])('%s is %p', (series, value) => {
     expect(samples.get(series)).toBe(value)
   })
 
   it('types every family, counters ending in _total', () => {
     const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]])
-    expect(types.length).toBe(10)
+    expect(types.length).toBe(11)
     for (const [name, type] of types) expect(type === 'counter').toBe(name!.endsWith('_total'))
   })
 })
