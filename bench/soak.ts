@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { JobsClient } from '../coordinator/client.ts'
+import { requestStatus } from '../worker/control.ts'
 import { GridCluster } from '../test/helpers/grid-cluster.ts'
 import type { PeergridProcess } from '../test/helpers/processes.ts'
 import { freePort } from '../test/helpers/ports.ts'
@@ -102,6 +103,8 @@ const accepted: Sample[] = []
 const heap = { used: [] as Sample[], total: [] as Sample[], external: [] as Sample[] }
 /** V8's committed heap by space (new_space, old_space, ...): which part of the heap moves. */
 const heapSpaces = new Map<string, Sample[]>()
+/** The stable workers' JS heaps, committed: main isolate and unit threads (from `worker status`). */
+const workerHeaps = new Map<string, { main: Sample[], threads: Sample[] }>()
 /** The coordinator's RSS split into its own (anonymous) pages and file pages. */
 const coordinatorResident = { anon: [] as Sample[], file: [] as Sample[] }
 const churn = { crashes: 0, leaves: 0, joins: 0, uncleanExits: 0 }
@@ -243,11 +246,26 @@ async function sampleHeap (): Promise<void> {
   }
 }
 
+/** Asks each stable worker for its status over its control socket; a busy one misses a sample. */
+async function sampleWorkerHeaps (): Promise<void> {
+  const at = elapsed()
+  await Promise.all(STABLE_WORKERS.map(async (name) => {
+    try {
+      const { memory } = await requestStatus(join(dir, name), 'status', 2_000)
+      const series = workerHeaps.get(name) ?? { main: [], threads: [] }
+      series.main.push({ atMs: at, value: memory.mainHeap.committedBytes })
+      if (memory.threadHeaps != null) series.threads.push({ atMs: at, value: memory.threadHeaps.committedBytes })
+      workerHeaps.set(name, series)
+    } catch {}
+  }))
+}
+
 async function sampleLoop (): Promise<void> {
   let lastReport = 0
   while (running()) {
     sample()
     await sampleHeap()
+    await sampleWorkerHeaps()
     if (elapsed() - lastReport >= reportEveryMs - SAMPLE_EVERY_MS / 2) {
       report()
       lastReport = elapsed()
@@ -281,6 +299,7 @@ const dbBytes = statSync(cluster.dbPath, { throwIfNoEntry: false })?.size
 await cluster.stopAll('SIGKILL')
 clearTimeout(watchdog)
 
+const inMiB = (m: { after: number, last: number } | undefined): { after: number, last: number } | null => m == null ? null : { after: m.after / 2 ** 20, last: m.last / 2 ** 20 }
 type Growth = (samples: readonly Sample[], runMs: number, warmup: number) => number | undefined
 const growth = (role: string, measure: Growth = fittedGrowth): { max: number, processes: number } | undefined => {
   const figures = [...rss.values()].filter((e) => e.role === role).map((e) => measure(e.samples, ranMs, WARMUP)).filter((g): g is number => g != null)
@@ -309,6 +328,11 @@ const summary = {
     const m = windowMedians(samples, ranMs, WARMUP)
     return m == null ? [] : [[space, { after: m.after / 2 ** 20, last: m.last / 2 ** 20 }]]
   })),
+  /** The stable workers' committed JS heaps: median of the tenth after warm-up and of the last tenth, MiB. */
+  stableWorkerHeapsMiB: Object.fromEntries([...workerHeaps].map(([name, series]) => [name, {
+    main: inMiB(windowMedians(series.main, ranMs, WARMUP)),
+    threads: inMiB(windowMedians(series.threads, ranMs, WARMUP))
+  }])),
   rssPeakMiB: { coordinator: (peak('coordinator') ?? 0) / 2 ** 20, stableWorker: (peak('stable worker') ?? 0) / 2 ** 20, churningWorker: (peak('churning worker') ?? 0) / 2 ** 20 },
   jobs,
   churn,
@@ -330,6 +354,8 @@ if (json) {
   say(`  coordinator RSS after warm-up, fitted line: anonymous (its own) ${fitted(summary.coordinatorResidentGrowthPercent.anon)}, file pages ${fitted(summary.coordinatorResidentGrowthPercent.file)}; peaks ${summary.coordinatorResidentPeakMiB.anon.toFixed(1)} and ${summary.coordinatorResidentPeakMiB.file.toFixed(1)} MiB`)
   const spaces = Object.entries(summary.coordinatorHeapSpacesMiB).filter(([, m]) => m.after >= 1 || m.last >= 1)
   say(`  coordinator V8 heap committed by space, MiB after warm-up → at the end: ${spaces.map(([space, m]) => `${space} ${m.after.toFixed(1)} → ${m.last.toFixed(1)}`).join(', ') || 'not sampled'}`)
+  const window = (m: { after: number, last: number } | null): string => m == null ? 'not sampled' : `${m.after.toFixed(1)} → ${m.last.toFixed(1)}`
+  for (const [name, heaps] of Object.entries(summary.stableWorkerHeapsMiB)) say(`  ${name} JS heaps committed, MiB after warm-up → at the end: main ${window(heaps.main)}, unit threads ${window(heaps.threads)}`)
   say(`  RSS peak MiB: coordinator ${summary.rssPeakMiB.coordinator.toFixed(1)}, stable worker ${summary.rssPeakMiB.stableWorker.toFixed(1)}, churning worker ${summary.rssPeakMiB.churningWorker.toFixed(1)}`)
   say(`  jobs: ${jobs.submitted} submitted, ${jobs.completed} completed, ${jobs.failed} failed; ${jobs.verified} results equal to their twin's, ${jobs.mismatched} different`)
   say(`  churn: ${churn.joins} joins, ${churn.leaves} leaves (SIGTERM), ${churn.crashes} crashes (SIGKILL); database ${summary.databaseMiB?.toFixed(1) ?? '-'} MiB`)

@@ -31,6 +31,8 @@ export const DIAL_TIMEOUT_MS = 10_000
 export const DEFAULT_IDLE_RECHECK_MS = 5_000
 /** The worker's housekeeping tick: retries, rechecks, bootstrap redials. */
 export const TICK_MS = 250
+/** How often the unit threads are asked about their heaps, for the status. */
+export const THREAD_HEAP_EVERY_MS = 5_000
 /** How long a stopping worker waits for coordinators to take back its leases. */
 export const STOP_GRACE_MS = 3_000
 /** A coordinator that leaves a work request unanswered this long is treated as lost. */

@@ -100,6 +100,19 @@ export class Engine {
     if (pool != null) await pool.destroy()
   }
 
+  /** The V8 heaps of the unit threads, summed; undefined before the pool starts. */
+  async heapStatistics (): Promise<{ usedBytes: number, committedBytes: number, threads: number } | undefined> {
+    const pool = this.#pool
+    if (pool == null) return undefined
+    const all = await Promise.allSettled(pool.threads.map(async (thread) => await thread.getHeapStatistics()))
+    const heaps = all.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
+    return {
+      usedBytes: heaps.reduce((sum, h) => sum + h.used_heap_size, 0),
+      committedBytes: heaps.reduce((sum, h) => sum + h.total_heap_size, 0),
+      threads: heaps.length
+    }
+  }
+
   /** Units currently executing or queued in the pool. */
   get busy (): number { return this.#running }
 

@@ -37,6 +37,17 @@ export interface CoordinatorReport {
   readonly reputation: { readonly score: number | null, readonly state: string | null } | null
 }
 
+/** A V8 heap, or the sum of several: what is in use and what is committed (held from the system). */
+export interface HeapFigures { readonly usedBytes: number, readonly committedBytes: number }
+
+/** Where the worker's memory is: the whole process, its main JS heap, its unit threads' heaps. */
+export interface WorkerMemory {
+  readonly rssBytes: number
+  readonly mainHeap: HeapFigures
+  /** Summed over the unit threads; null until the threads have been measured. */
+  readonly threadHeaps: (HeapFigures & { readonly threads: number }) | null
+}
+
 export interface WorkerStatus extends WorkerState {
   readonly peerId: string
   readonly pid: number
@@ -63,6 +74,7 @@ export interface WorkerStatus extends WorkerState {
   readonly cpuMs: number
   /** Credit earned: the sum of what the coordinators report (reference core-seconds). */
   readonly credit: number
+  readonly memory: WorkerMemory
   readonly coordinators: readonly CoordinatorReport[]
 }
 
@@ -131,6 +143,14 @@ function describeCredit (status: WorkerStatus): string {
   return `${formatCredit(status.credit)} (granted for accepted results by ${reporting} coordinator${reporting === 1 ? '' : 's'})`
 }
 
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`
+
+function describeMemory (m: WorkerMemory): string {
+  const heap = (h: HeapFigures): string => `${mib(h.usedBytes)} of ${mib(h.committedBytes)}`
+  const threads = m.threadHeaps === null ? '' : `, ${heap(m.threadHeaps)} (${m.threadHeaps.threads} unit thread${m.threadHeaps.threads === 1 ? '' : 's'})`
+  return `${mib(m.rssBytes)} resident; JS heaps in use: ${heap(m.mainHeap)} (main)${threads}`
+}
+
 /** The status as text for a terminal. */
 export function formatStatus (status: WorkerStatus, now: number = Date.now()): string {
   const u = status.units
@@ -143,6 +163,7 @@ export function formatStatus (status: WorkerStatus, now: number = Date.now()): s
     `units:      ${u.running} running, ${u.queued} queued, ${u.done} done (${u.failed} failed), ${u.handedBack} handed back`,
     `CPU given:  ${formatDuration(status.cpuMs)}`,
     `credit:     ${describeCredit(status)}`,
+    `memory:     ${describeMemory(status.memory)}`,
     `coordinators: ${status.coordinators.length === 0 ? 'none heard yet' : status.coordinators.length}`
   ]
   for (const c of status.coordinators) {

@@ -10,6 +10,7 @@
  * longer finish in time are handed back to their coordinators.
  */
 import { EventEmitter } from 'node:events'
+import { getHeapStatistics } from 'node:v8'
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Message } from '@libp2p/gossipsub'
@@ -20,14 +21,14 @@ import { createPeerGridNode, multiaddrStrings, peerIdOfAddress, type PeerGridNod
 import { TOPIC_VALIDATORS } from '../protocols/topic-validators.ts'
 import type { Lease, UnitResult } from '../protocols/work.ts'
 import { Budget, systemBudgetClock, type BudgetClock, type BudgetInit, type BudgetPauseReason } from './budget.ts'
-import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_BOOTSTRAP_BACKOFF_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, TICK_MS } from './constants.ts'
+import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_BOOTSTRAP_BACKOFF_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, THREAD_HEAP_EVERY_MS, TICK_MS } from './constants.ts'
 import { backoffMs, CoordinatorLink } from './coordinator-link.ts'
 import { CoordinatorBook } from './coordinator-book.ts'
 import { createEngine, validateEngineInit, type Engine, type EngineInit } from './engine.ts'
 import { FairShare, planPulls } from './fair-share.ts'
 import type { UnitOutcome } from './outcome.ts'
 import { ReportQueue } from './report-queue.ts'
-import type { CoordinatorStanding, PauseReason, WorkerState, WorkerStatus } from './status.ts'
+import type { CoordinatorStanding, PauseReason, WorkerMemory, WorkerState, WorkerStatus } from './status.ts'
 import { shouldHandBack, UnitQueue } from './unit-queue.ts'
 
 const log = logger('peergrid:worker')
@@ -88,6 +89,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #stopping = false
   #bootstrapFailures = 0
   #bootstrapRetryAt = 0
+  #threadHeaps: WorkerMemory['threadHeaps'] = null
+  #threadHeapsAt = 0
   readonly startedMs = Date.now()
   unitsDone = 0
   unitsFailed = 0
@@ -315,7 +318,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const [link, reports] of this.#reports) if (link.retryAt <= now) reports.flush()
     this.#redialBootstrap(now)
     this.#handBackStale(now)
+    this.#measureThreadHeaps(now)
     this.#pump()
+  }
+
+  /** Unit threads answer about their heaps asynchronously, so the status shows the last answer. */
+  #measureThreadHeaps (now: number): void {
+    if (now - this.#threadHeapsAt < THREAD_HEAP_EVERY_MS) return
+    this.#threadHeapsAt = now
+    this.#engine.heapStatistics()
+      .then((heaps) => { if (heaps != null && heaps.threads > 0) this.#threadHeaps = heaps })
+      .catch((err: Error) => { log('could not measure the unit threads\' heaps: %s', err.message) })
   }
 
   /**
@@ -363,6 +376,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** What `peergrid worker status` shows. */
   status (): WorkerStatus {
+    const main = getHeapStatistics()
     const schedule = this.#pauses.get('schedule')
     const coordinators = this.#book.report((id) => ({
       weight: this.#weightOf(id),
@@ -382,6 +396,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       units: { running: this.#running.size, queued: this.#queue.size, done: this.unitsDone, failed: this.unitsFailed, handedBack: this.leasesHandedBack },
       cpuMs: Math.round(this.cpuMs),
       credit: coordinators.reduce((sum, c) => sum + (c.credit ?? 0), 0),
+      memory: {
+        rssBytes: process.memoryUsage.rss(),
+        mainHeap: { usedBytes: main.used_heap_size, committedBytes: main.total_heap_size },
+        threadHeaps: this.#threadHeaps
+      },
       coordinators
     }
   }

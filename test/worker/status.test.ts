@@ -18,6 +18,7 @@ const status = (overrides: Partial<WorkerStatus> = {}): WorkerStatus => ({
   units: { running: 1, queued: 3, done: 1234, failed: 2, handedBack: 5 },
   cpuMs: 3_733_000,
   credit: 81.5,
+  memory: { rssBytes: 205 * 2 ** 20, mainHeap: { usedBytes: 40.4 * 2 ** 20, committedBytes: 61 * 2 ** 20 }, threadHeaps: { usedBytes: 12 * 2 ** 20, committedBytes: 20.6 * 2 ** 20, threads: 2 } },
   coordinators: [
     { peerId: '12D3KooWcoordA', weight: 3, connected: true, unitsRunning: 1, unitsQueued: 2, unitsDone: 1000, unitsFailed: 1, cpuMs: 2_710_000, credit: null, reputation: null },
     { peerId: '12D3KooWcoordB', weight: 1, connected: false, unitsRunning: 0, unitsQueued: 1, unitsDone: 234, unitsFailed: 1, cpuMs: 59_000, credit: 81.5, reputation: { score: 0.93, state: 'trusted' } }
@@ -49,6 +50,7 @@ describe('formatStatus', () => {
       'units:      1 running, 3 queued, 1234 done (2 failed), 5 handed back',
       'CPU given:  1h 02m 13s',
       'credit:     81.50 (granted for accepted results by 1 coordinator)',
+      'memory:     205 MiB resident; JS heaps in use: 40 MiB of 61 MiB (main), 12 MiB of 21 MiB (2 unit threads)',
       'coordinators: 2',
       '  12D3KooWcoordA  weight 3, connected',
       '    1000 done (1 failed), 1 running, 2 queued, CPU 45m 10s; credit not reported, reputation not reported',
@@ -73,6 +75,10 @@ describe('formatStatus', () => {
     expect(text).toContain('credit:     none reported yet')
   })
 
+  it('shows the main heap alone until the unit threads have been measured', () => {
+    const text = formatStatus(status({ memory: { ...status().memory, threadHeaps: null } }), NOW)
+    expect(text).toContain('memory:     205 MiB resident; JS heaps in use: 40 MiB of 61 MiB (main)\n')
+  })
 })
 
 describe('CoordinatorBook', () => {

@@ -99,6 +99,19 @@ describe('Worker pause and resume', () => {
     expect(w.state.state).toBe('running')
   }, 60_000)
 
+  it('reports its memory: the whole process, its main heap and its unit threads\' heaps', async () => {
+    const w = worker = createWorker({ dataDir: join(dir, 'w4'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0 })
+    await w.start()
+    const threads = await eventually(() => w.status().memory.threadHeaps ?? undefined, 20_000, 'the unit thread\'s heap to be measured', 100)
+    const { rssBytes, mainHeap } = w.status().memory
+    expect(threads.threads).toBe(1)
+    expect(threads.usedBytes).toBeGreaterThan(0)
+    expect(threads.committedBytes).toBeGreaterThanOrEqual(threads.usedBytes)
+    expect(mainHeap.committedBytes).toBeGreaterThanOrEqual(mainHeap.usedBytes)
+    // The resident set holds both heaps (committed pages need not all be resident, so used).
+    expect(rssBytes).toBeGreaterThan(mainHeap.usedBytes + threads.usedBytes)
+  }, 40_000)
+
   it('shows the credit and reputation its coordinator reports on every reply', async () => {
     const w = worker = createWorker({ dataDir: join(dir, 'w3'), bootstrap: [coordinator.multiaddrs[0]!], threads: 1, niceIncrement: 0 })
     await w.start()
