@@ -325,8 +325,8 @@ const summary = {
   coordinatorResidentPeakMiB: { anon: Math.max(0, ...coordinatorResident.anon.map((s) => s.value)) / 2 ** 20, file: Math.max(0, ...coordinatorResident.file.map((s) => s.value)) / 2 ** 20 },
   /** V8's committed heap by space: the median of the tenth after warm-up and of the last tenth, MiB. */
   coordinatorHeapSpacesMiB: Object.fromEntries([...heapSpaces].flatMap(([space, samples]) => {
-    const m = windowMedians(samples, ranMs, WARMUP)
-    return m == null ? [] : [[space, { after: m.after / 2 ** 20, last: m.last / 2 ** 20 }]]
+    const m = inMiB(windowMedians(samples, ranMs, WARMUP))
+    return m == null ? [] : [[space, m]]
   })),
   /** The stable workers' committed JS heaps: median of the tenth after warm-up and of the last tenth, MiB. */
   stableWorkerHeapsMiB: Object.fromEntries([...workerHeaps].map(([name, series]) => [name, {

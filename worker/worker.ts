@@ -12,16 +12,16 @@
 import { EventEmitter } from 'node:events'
 import { getHeapStatistics } from 'node:v8'
 import { logger } from '@libp2p/logger'
-import { multiaddr } from '@multiformats/multiaddr'
 import type { Message } from '@libp2p/gossipsub'
 import { decodeJobAnnouncement } from '../protocols/announce.ts'
 import { TOPICS } from '../protocols/ids.ts'
 import { loadOrCreateIdentity } from '../protocols/identity.ts'
-import { createPeerGridNode, multiaddrStrings, peerIdOfAddress, type PeerGridNode, type TransportName } from '../protocols/node.ts'
+import { createPeerGridNode, multiaddrStrings, type PeerGridNode, type TransportName } from '../protocols/node.ts'
 import { TOPIC_VALIDATORS } from '../protocols/topic-validators.ts'
 import type { Lease, UnitResult } from '../protocols/work.ts'
 import { Budget, systemBudgetClock, type BudgetClock, type BudgetInit, type BudgetPauseReason } from './budget.ts'
-import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_BOOTSTRAP_BACKOFF_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, THREAD_HEAP_EVERY_MS, TICK_MS } from './constants.ts'
+import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, THREAD_HEAP_EVERY_MS, TICK_MS } from './constants.ts'
+import { BootstrapDialer } from './bootstrap-dialer.ts'
 import { backoffMs, CoordinatorLink } from './coordinator-link.ts'
 import { CoordinatorBook } from './coordinator-book.ts'
 import { createEngine, validateEngineInit, type Engine, type EngineInit } from './engine.ts'
@@ -87,8 +87,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #budgetTick: NodeJS.Timeout | undefined
   #throttle: NodeJS.Timeout | undefined
   #stopping = false
-  #bootstrapFailures = 0
-  #bootstrapRetryAt = 0
+  #bootstrap: BootstrapDialer | undefined
   #threadHeaps: WorkerMemory['threadHeaps'] = null
   #threadHeapsAt = 0
   readonly startedMs = Date.now()
@@ -140,6 +139,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     node.services.pubsub.subscribe(TOPICS.jobs)
     this.#evaluateBudget()
     this.#budgetTick = setInterval(() => this.#evaluateBudget(), BUDGET_TICK_MS)
+    this.#bootstrap = new BootstrapDialer(node, this.#init.bootstrap ?? [])
     this.#tick = setInterval(() => this.#housekeeping(), TICK_MS)
     log('worker %s started with %d threads', this.peerId, this.threads)
   }
@@ -316,7 +316,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #housekeeping (): void {
     const now = Date.now()
     for (const [link, reports] of this.#reports) if (link.retryAt <= now) reports.flush()
-    this.#redialBootstrap(now)
+    this.#bootstrap?.tick(now)
     this.#handBackStale(now)
     this.#measureThreadHeaps(now)
     this.#pump()
@@ -354,24 +354,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('leases:released', { coordinator: link.id, count: ids.length })
       await link.release(ids, signal)
     }))
-  }
-
-  /**
-   * Keeps trying the bootstrap list until connected to one of its peers, so a worker may start
-   * before its coordinator. A connection to some other peer does not count: a peer that dialled
-   * us may know nobody else, and then the coordinator would never be found.
-   */
-  #redialBootstrap (now: number): void {
-    const list = this.#init.bootstrap ?? []
-    if (list.length === 0 || now < this.#bootstrapRetryAt) return
-    const connected = new Set(this.node.getConnections().map((c) => c.remotePeer.toString()))
-    if (list.some((addr) => connected.has(peerIdOfAddress(addr) ?? ''))) return
-    this.#bootstrapRetryAt = now + backoffMs(++this.#bootstrapFailures, Math.random, MAX_BOOTSTRAP_BACKOFF_MS)
-    for (const addr of list) {
-      this.node.dial(multiaddr(addr), { signal: AbortSignal.timeout(5_000) })
-        .then(() => { this.#bootstrapFailures = 0 })
-        .catch((err: Error) => { log('bootstrap %s unreachable: %s', addr, err.message) })
-    }
   }
 
   /** What `peergrid worker status` shows. */
