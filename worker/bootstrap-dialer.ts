@@ -7,11 +7,10 @@
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdOfAddress, type PeerGridNode } from '../protocols/node.ts'
-import { MAX_BOOTSTRAP_BACKOFF_MS } from './constants.ts'
+import { DIAL_TIMEOUT_MS, MAX_BOOTSTRAP_BACKOFF_MS } from './constants.ts'
 import { backoffMs } from './coordinator-link.ts'
 
 const log = logger('peergrid:worker:bootstrap')
-const DIAL_TIMEOUT_MS = 5_000
 
 /** Whether any peer of the bootstrap list is among the connected peers. */
 export function reachedBootstrap (list: readonly string[], connectedPeers: ReadonlySet<string>): boolean {
