@@ -1,12 +1,12 @@
 /**
  * A worker may legitimately start before its coordinator, so an unreachable bootstrap peer is
- * not fatal: libp2p and the worker keep redialling. The user still deserves to know, so after
+ * not fatal: the node keeps redialling (protocols/bootstrap-redial.ts). The user still deserves to know, so after
  * the first attempt fails this says so in one line on stderr, and says again (on stdout) when
  * a bootstrap peer is finally reached.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { peerIdOfAddress } from '../protocols/node.ts'
+import { peerIdOfAddress } from '../protocols/bootstrap-redial.ts'
 import { emit } from './lifecycle.ts'
 import { firstLine } from './startup-errors.ts'
 

@@ -16,6 +16,17 @@ export const DEFAULT_DISCOVERY_INTERVAL_MS = 10_000
  */
 export const DISCOVERY_DIAL_TARGET = 64
 
+/**
+ * Rounds of bootstrap dials, while no bootstrap peer is connected, start this far apart and
+ * back off to at most {@link MAX_BOOTSTRAP_BACKOFF_MS}: a dial to a peer that is not up yet
+ * costs little, and a peer started before its bootstrap peer should find it within seconds.
+ */
+export const MIN_BOOTSTRAP_BACKOFF_MS = 500
+export const MAX_BOOTSTRAP_BACKOFF_MS = 10_000
+/** Once a bootstrap peer is connected, check this often that one still is. */
+export const BOOTSTRAP_CHECK_MS = 5_000
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
+
 /** Loopback only: a peer becomes reachable from other machines when its owner says so. */
 export const DEFAULT_SERVER_LISTEN: readonly string[] = [
   '/ip4/127.0.0.1/tcp/0',

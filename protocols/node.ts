@@ -26,6 +26,7 @@ import {
   CONNECTION_LIMITS, DEFAULT_DISCOVERY_INTERVAL_MS, DEFAULT_SERVER_LISTEN, DISCOVERY_TOPIC,
   LOOPBACK_IPS, LOOPBACK_NETS, MAX_PUBSUB_RPC_SIZE, MAX_STREAM_WINDOW, SCORE_THRESHOLDS
 } from './constants-net.ts'
+import { bootstrapRedial, peerIdOfAddress, type BootstrapRedial } from './bootstrap-redial.ts'
 import { dialDiscoveredPeers, discoveryService, validateAnnouncement } from './peer-discovery.ts'
 
 export type TransportName = 'tcp' | 'ws' | 'webrtc-direct'
@@ -46,7 +47,10 @@ export interface PeerGridNodeInit<P extends boolean = boolean> {
   privateKey: PrivateKey
   /** Multiaddrs to listen on; defaults to loopback on each enabled transport. Clients pass `[]`. */
   listen?: string[]
-  /** Peers to connect to at start, each a multiaddr ending in `/p2p/<peer id>`. Redialled when lost. */
+  /**
+   * Peers to connect to at start, each a multiaddr ending in `/p2p/<peer id>`. Redialled with
+   * backoff until one of them is connected, and each when its connection drops.
+   */
   bootstrap?: string[]
   /** Transports to enable; all by default. */
   transports?: TransportName[]
@@ -72,6 +76,8 @@ export interface PeerGridNodeInit<P extends boolean = boolean> {
 type CoreServices = {
   identify: Identify
   ping: Ping
+  /** Present when the node was created with a bootstrap list. */
+  bootstrapRedial?: BootstrapRedial
 }
 
 type PubsubServices = {
@@ -114,6 +120,7 @@ export async function createPeerGridNode<P extends boolean> (init: PeerGridNodeI
     services: {
       identify: identify(),
       ping: ping(),
+      ...(bootstrapList.length > 0 ? { bootstrapRedial: bootstrapRedial({ list: bootstrapList }) } : {}),
       ...(init.pubsub
         ? { pubsub: gossipsub(gossipsubOptions(init.appScore, validatedTopics)) }
         : {}),
@@ -194,11 +201,6 @@ function checkConfig (init: PeerGridNodeInit, transports: TransportName[], liste
   if (init.topicValidators !== undefined && !init.pubsub) {
     throw new NodeConfigError('topicValidators need gossipsub: set pubsub: true')
   }
-}
-
-/** The peer id a multiaddr ends with (its last /p2p component), if any. Throws on a malformed address. */
-export function peerIdOfAddress (addr: string): string | undefined {
-  return multiaddr(addr).getComponents().findLast((component) => component.name === 'p2p')?.value
 }
 
 /** The transport that serves a multiaddr, judged by its protocol names. */

@@ -21,11 +21,6 @@ export const MAX_PREFETCH = 256
 /** Backoff after failing to reach a coordinator: from 500 ms doubling to 30 s. */
 export const MIN_BACKOFF_MS = 500
 export const MAX_BACKOFF_MS = 30_000
-/**
- * Bootstrap redials back off to this at most: a dial to a peer that is not up yet costs
- * nothing, and a worker started before its coordinator should find it within seconds.
- */
-export const MAX_BOOTSTRAP_BACKOFF_MS = 10_000
 export const DIAL_TIMEOUT_MS = 10_000
 /** After "no work", ask a coordinator again this often even without a new announcement. */
 export const DEFAULT_IDLE_RECHECK_MS = 5_000

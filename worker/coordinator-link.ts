@@ -7,6 +7,7 @@ import { logger } from '@libp2p/logger'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
+import { backoffMs } from '../protocols/backoff.ts'
 import { PROTOCOLS } from '../protocols/ids.ts'
 import { MAX_FRAME_BYTES, MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
 import type { PeerGridNode } from '../protocols/node.ts'
@@ -20,10 +21,9 @@ export class LinkLostError extends Error {
   override name = 'LinkLostError'
 }
 
-/** Exponential backoff with ±20% jitter so that many workers do not retry in step. */
-export function backoffMs (failures: number, random: () => number = Math.random, maxMs = MAX_BACKOFF_MS): number {
-  const base = Math.min(maxMs, MIN_BACKOFF_MS * 2 ** Math.max(0, failures - 1))
-  return Math.round(base * (0.8 + 0.4 * random()))
+/** How long to wait before trying a coordinator again after `failures` failures in a row. */
+export function linkRetryMs (failures: number): number {
+  return backoffMs(failures, MIN_BACKOFF_MS, MAX_BACKOFF_MS)
 }
 
 export class CoordinatorLink {

@@ -7,7 +7,7 @@ import { logger } from '@libp2p/logger'
 import { MAX_UNITS_PER_FRAME } from '../protocols/constants.ts'
 import type { Status } from '../protocols/common.ts'
 import type { UnitResult } from '../protocols/work.ts'
-import { backoffMs, type CoordinatorLink } from './coordinator-link.ts'
+import { linkRetryMs, type CoordinatorLink } from './coordinator-link.ts'
 import { REPORT_BATCH, REPORT_DELAY_MS } from './constants.ts'
 
 const log = logger('peergrid:worker:reports')
@@ -58,7 +58,7 @@ export class ReportQueue {
     } catch (err) {
       this.#waiting.unshift(...batch)
       this.#link.failures++
-      this.#link.retryAt = Date.now() + backoffMs(this.#link.failures)
+      this.#link.retryAt = Date.now() + linkRetryMs(this.#link.failures)
       log('report to %s failed, will retry: %s', this.#link.id, (err as Error).message)
     }
   }

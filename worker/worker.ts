@@ -21,8 +21,7 @@ import { TOPIC_VALIDATORS } from '../protocols/topic-validators.ts'
 import type { Lease, UnitResult } from '../protocols/work.ts'
 import { Budget, systemBudgetClock, type BudgetClock, type BudgetInit, type BudgetPauseReason } from './budget.ts'
 import { BUDGET_TICK_MS, DEFAULT_IDLE_RECHECK_MS, DEFAULT_PREFETCH_PER_THREAD, DEFAULT_UNIT_ESTIMATE_MS, HAND_BACK_AFTER_PAUSE_MS, MAX_PREFETCH, PREFETCH_WINDOW_MS, STOP_GRACE_MS, THREAD_HEAP_EVERY_MS, TICK_MS } from './constants.ts'
-import { BootstrapDialer } from './bootstrap-dialer.ts'
-import { backoffMs, CoordinatorLink } from './coordinator-link.ts'
+import { CoordinatorLink, linkRetryMs } from './coordinator-link.ts'
 import { CoordinatorBook } from './coordinator-book.ts'
 import { createEngine, validateEngineInit, type Engine, type EngineInit } from './engine.ts'
 import { FairShare, planPulls } from './fair-share.ts'
@@ -87,7 +86,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #budgetTick: NodeJS.Timeout | undefined
   #throttle: NodeJS.Timeout | undefined
   #stopping = false
-  #bootstrap: BootstrapDialer | undefined
   #threadHeaps: WorkerMemory['threadHeaps'] = null
   #threadHeapsAt = 0
   readonly startedMs = Date.now()
@@ -139,7 +137,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     node.services.pubsub.subscribe(TOPICS.jobs)
     this.#evaluateBudget()
     this.#budgetTick = setInterval(() => this.#evaluateBudget(), BUDGET_TICK_MS)
-    this.#bootstrap = new BootstrapDialer(node, this.#init.bootstrap ?? [])
     this.#tick = setInterval(() => this.#housekeeping(), TICK_MS)
     log('worker %s started with %d threads', this.peerId, this.threads)
   }
@@ -244,7 +241,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         for (const lease of response.body.leases) this.#queue.push({ lease, link, coordinator: link.id, receivedAt, timeoutMs: lease.timeoutMs })
       } else if (response.status === 'BUSY') {
         // Asked too often (or the coordinator is overloaded): back off like after a failure.
-        link.retryAt = Date.now() + backoffMs(1)
+        link.retryAt = Date.now() + linkRetryMs(1)
         log('pull from %s refused: %s', link.id, response.message)
       } else {
         link.hasWork = false
@@ -253,7 +250,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
     } catch (err) {
       link.failures++
-      link.retryAt = Date.now() + backoffMs(link.failures)
+      link.retryAt = Date.now() + linkRetryMs(link.failures)
       log('cannot pull from %s (%d failures): %s', link.id, link.failures, (err as Error).message)
     } finally {
       link.pulling -= max
@@ -316,7 +313,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #housekeeping (): void {
     const now = Date.now()
     for (const [link, reports] of this.#reports) if (link.retryAt <= now) reports.flush()
-    this.#bootstrap?.tick(now)
     this.#handBackStale(now)
     this.#measureThreadHeaps(now)
     this.#pump()

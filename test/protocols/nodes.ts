@@ -1,6 +1,6 @@
 /** Helpers for tests that run real PeerGrid nodes on 127.0.0.1. */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { PeerId, TypedEventTarget } from '@libp2p/interface'
+import type { PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import { createPeerGridNode, type PeerGridNode, type PeerGridNodeInit } from '../../protocols/node.ts'
 
 /** Only loopback TCP unless a test asks for more: fast to start, nothing leaves the machine. */
@@ -10,7 +10,7 @@ export const LOOPBACK_TCP = ['/ip4/127.0.0.1/tcp/0']
 export class TestNodes {
   readonly #started: Array<{ stop: () => void | Promise<void> }> = []
 
-  async start<P extends boolean> (init: Omit<PeerGridNodeInit<P>, 'privateKey'>): Promise<PeerGridNode<P>> {
+  async start<P extends boolean> (init: Omit<PeerGridNodeInit<P>, 'privateKey'> & { privateKey?: PrivateKey }): Promise<PeerGridNode<P>> {
     const node = await createPeerGridNode({
       privateKey: await generateKeyPair('Ed25519'),
       listen: LOOPBACK_TCP,
