@@ -9,11 +9,10 @@ import { EventEmitter } from 'node:events'
 import { logger } from '@libp2p/logger'
 import { getKind } from '../jobs/registry.ts'
 import { withDefaults, type JobSpec, type ResolvedJobSpec } from '../jobs/spec.ts'
-import { acceptProven, evaluateCredibility } from './credibility.ts'
-import { JobSlot, type Judge, type UnitSlot } from './job-slot.ts'
+import { JobSlot, type UnitSlot } from './job-slot.ts'
+import { judgeFor } from './judge.ts'
 import { PeerBook } from './peer-book.ts'
 import { pickForPeer } from './placement.ts'
-import { evaluateQuorum } from './quorum.ts'
 import { SpotCheckPool, spotCheckRate, type SpotEntry } from './spot-checks.ts'
 import { SpotLeases } from './spot-leases.ts'
 import type { JobRow, ResultStatus, Store } from './store.ts'
@@ -37,8 +36,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #spots: SpotLeases
   readonly #pool: SpotCheckPool
   #cursor = 0
-  /** Grows with every ban, so a verdict can tell that a ban it caused re-decided its unit. */
-  #bans = 0
+  /** Set while a unit's verdicts are applied: the bans they raise wait for the unit to settle. */
+  #deferredBans: string[] | undefined
   // Lease ids need only be unique: a result is honoured only from the peer that holds the lease.
   readonly #leasePrefix = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`
   #leaseCounter = 0
@@ -51,22 +50,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#pool = new SpotCheckPool(random)
     this.peers = new PeerBook(store, options)
     this.#spots = new SpotLeases(store, this.peers)
-    this.peers.on('peer:banned', ({ peer }) => { this.#onBanned(peer) })
-  }
-
-  #judge (spec: ResolvedJobSpec): Judge {
-    if (spec.validation === 'quorum') return (results, outstanding) => evaluateQuorum(results, outstanding, { quorum: spec.quorum, maxResults: spec.maxResults })
-    const rule = { errorRate: spec.errorRate, maxMaliciousFraction: spec.maxMaliciousFraction, minQuorum: spec.minQuorum, maxReplicas: spec.maxReplicas }
-    // Checking is cheaper than computing for some kinds: under credibility a proven result needs no vote.
-    return (results, outstanding, proven) => proven != null
-      ? acceptProven(results, proven)
-      : evaluateCredibility(results, outstanding, rule, (peer) => this.peers.vote(peer, spec.maxMaliciousFraction), this.peers.colluded)
+    this.peers.on('peer:banned', ({ peer }) => {
+      if (this.#deferredBans != null) this.#deferredBans.push(peer)
+      else this.#onBanned(peer)
+    })
   }
 
   #loadJob (row: JobRow): JobSlot {
     const spec = withDefaults(JSON.parse(row.spec_json) as JobSpec)
     const units = this.#store.unitsOf(row.id)
-    const job = new JobSlot(row.id, getKind(row.kind), spec, units.map((u) => u.payload_json), this.#judge(spec))
+    const job = new JobSlot(row.id, getKind(row.kind), spec, units.map((u) => u.payload_json), judgeFor(spec, this.peers))
     for (const result of this.#store.openResults(row.id)) {
       const unit = job.units[result.idx]!
       unit.results.push(result.digest != null ? { peer: result.peer, digest: result.digest } : { peer: result.peer })
@@ -113,7 +106,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const payloads = kind.split(resolved.params, resolved.units).map((u) => JSON.stringify(u))
     const id = `j${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
     this.#store.insertJob({ id, name: resolved.name, kind: kind.name, spec_json: JSON.stringify(spec), state: 'running', units_total: payloads.length, submitter, created_ms: this.#now() }, payloads)
-    this.#jobs.set(id, new JobSlot(id, kind, resolved, payloads, this.#judge(resolved)))
+    this.#jobs.set(id, new JobSlot(id, kind, resolved, payloads, judgeFor(resolved, this.peers)))
     log('job %s (%s) added with %d units', id, kind.name, payloads.length)
     this.emit('job:added', { jobId: id })
     return { jobId: id, units: payloads.length }
@@ -263,6 +256,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   #settle (job: JobSlot, unit: UnitSlot, now: number): void {
     const verdict = job.evaluate(unit)
+    let banned: string[] = []
     if (verdict.verdict === 'accept') {
       const output = unit.outputs.get(verdict.digest)!
       const credit = job.creditFor(unit, output)
@@ -278,16 +272,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         if (job.spec.validation === 'credibility') {
           this.#pool.add({ jobId: job.id, idx: unit.idx, kind: job.kind.name, payload: unit.payload, digest: verdict.digest, credit, peers: new Set(unit.results.map((r) => r.peer)) })
         }
-        // Verdicts last: a ban they cause backtracks, and must see this unit accepted.
-        const bans = this.#bans
-        for (const r of [...unit.results]) {
-          if (r.digest === verdict.digest) this.peers.apply(r.peer, 'valid', now)
-          else if (r.digest != null) this.peers.apply(r.peer, 'invalid', now)
-        }
-        // A ban above re-opened and re-decided this unit already.
-        if (this.#bans !== bans && (unit.done || this.#store.getUnit(job.id, unit.idx)?.state !== 'accepted')) return
+        banned = this.#applyVerdicts(unit, verdict.digest, now)
       }
-      if (unit.done) return
       for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
       job.close(unit)
       this.emit('unit:accepted', { jobId: job.id, unitIndex: unit.idx, peers: verdict.peers })
@@ -299,6 +285,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       job.close(unit)
     }
     if (job.remaining === 0 && this.#jobs.has(job.id)) this.#finish(job)
+    // Only now that the unit is settled: backtracking a ban may re-open it.
+    for (const peer of banned) this.#onBanned(peer)
+  }
+
+  /** Applies each result's verdict to its peer's reputation; returns the peers this banned. */
+  #applyVerdicts (unit: UnitSlot, digest: string, now: number): string[] {
+    const banned: string[] = []
+    this.#deferredBans = banned
+    try {
+      for (const r of unit.results) {
+        if (r.digest === digest) this.peers.apply(r.peer, 'valid', now)
+        else if (r.digest != null) this.peers.apply(r.peer, 'invalid', now)
+      }
+    } finally {
+      this.#deferredBans = undefined
+    }
+    return banned
   }
 
   /**
@@ -306,7 +309,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * accepted unit whose answer it backed is re-opened and decided again without it.
    */
   #onBanned (peer: string): void {
-    this.#bans++
     const now = this.#now()
     this.#store.transaction(() => {
       for (const [id, lease] of this.#leases) {
