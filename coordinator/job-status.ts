@@ -5,7 +5,8 @@
 import type { JobStatus, UnitStatus } from '../protocols/jobs.ts'
 import type { JobRow, Store } from './store.ts'
 
-function jobStatus (row: JobRow, units: UnitStatus[]): JobStatus {
+/** The fields of a job row that the wire status and the dashboard's JSON both show. */
+export function jobCounters (row: JobRow): Pick<JobStatus, 'id' | 'kind' | 'unitsTotal' | 'unitsAccepted' | 'unitsFailed' | 'resultsReceived' | 'createdMs'> & { state: JobRow['state'] } {
   return {
     id: row.id,
     kind: row.kind,
@@ -14,10 +15,12 @@ function jobStatus (row: JobRow, units: UnitStatus[]): JobStatus {
     unitsAccepted: row.units_accepted,
     unitsFailed: row.units_failed,
     resultsReceived: row.results_received,
-    createdMs: row.created_ms,
-    ...(row.finished_ms != null ? { finishedMs: row.finished_ms } : {}),
-    units
+    createdMs: row.created_ms
   }
+}
+
+function jobStatus (row: JobRow, units: UnitStatus[]): JobStatus {
+  return { ...jobCounters(row), ...(row.finished_ms != null ? { finishedMs: row.finished_ms } : {}), units }
 }
 
 export function unitStatuses (store: Store, jobId: string): UnitStatus[] {

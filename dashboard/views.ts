@@ -3,7 +3,7 @@
  * inputs (the store is only read), so the API handlers and the live feed share one shape.
  */
 import { peerInfo } from '../coordinator/admin-service.ts'
-import { unitStatuses } from '../coordinator/job-status.ts'
+import { jobCounters, unitStatuses } from '../coordinator/job-status.ts'
 import type { PeerState } from '../coordinator/reputation.ts'
 import type { JobRow, JobState, JobTotals, PeerHistoryRow, PeerRow, Store } from '../coordinator/store.ts'
 import type { PeerInfo } from '../protocols/admin.ts'
@@ -89,16 +89,9 @@ export function peerDetail (row: PeerRow, history: readonly PeerHistoryRow[], on
 
 export function jobSummary (row: JobRow): JobSummary {
   return {
-    id: row.id,
+    ...jobCounters(row),
     name: row.name,
-    kind: row.kind,
-    state: row.state,
-    unitsTotal: row.units_total,
-    unitsAccepted: row.units_accepted,
-    unitsFailed: row.units_failed,
-    resultsReceived: row.results_received,
     progress: row.units_total === 0 ? 0 : row.units_accepted / row.units_total,
-    createdMs: row.created_ms,
     finishedMs: row.finished_ms,
     error: row.error,
     result: row.result_json == null ? null : JSON.parse(row.result_json) as unknown,
