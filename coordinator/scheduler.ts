@@ -15,14 +15,13 @@ import { PeerBook } from './peer-book.ts'
 import { pickForPeer } from './placement.ts'
 import { SpotCheckPool, spotCheckRate, type SpotEntry } from './spot-checks.ts'
 import { SpotLeases } from './spot-leases.ts'
+import { WorkLeases } from './work-leases.ts'
 import type { JobRow, ResultStatus, Store } from './store.ts'
 import type { Clock, IncomingResult, IssuedLease, ResultAck, SchedulerEvents } from './scheduler-types.ts'
 
 export type { Clock, IncomingResult, IssuedLease, ResultAck, SchedulerEvents } from './scheduler-types.ts'
 
 const log = logger('peergrid:scheduler')
-
-interface LiveLease { id: string, peer: string, job: JobSlot, unit: UnitSlot, deadlineMs: number }
 
 const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url')
 
@@ -32,7 +31,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly #now: Clock
   readonly #random: () => number
   readonly #jobs = new Map<string, JobSlot>()
-  readonly #leases = new Map<string, LiveLease>()
+  readonly #leases: WorkLeases
   readonly #spots: SpotLeases
   readonly #pool: SpotCheckPool
   #cursor = 0
@@ -50,6 +49,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#pool = new SpotCheckPool(random)
     this.peers = new PeerBook(store, options)
     this.#spots = new SpotLeases(store, this.peers)
+    this.#leases = new WorkLeases(store)
     this.peers.on('peer:banned', ({ peer }) => {
       if (this.#deferredBans != null) this.#deferredBans.push(peer)
       else this.#onBanned(peer)
@@ -88,9 +88,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       const job = this.#jobs.get(lease.job_id)
       const unit = job?.units[lease.idx]
       if (job == null || unit == null || unit.done) continue
-      unit.active.add(lease.id)
-      unit.peers.add(lease.peer)
-      this.#leases.set(lease.id, { id: lease.id, peer: lease.peer, job, unit, deadlineMs: lease.deadline_ms })
+      this.#leases.restore(lease, job, unit)
     }
     for (const job of this.#jobs.values()) {
       for (const unit of job.units) if (!unit.done) job.evaluate(unit)
@@ -126,7 +124,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#store.transaction(() => {
       if (!this.#store.acceptUnit(job.id, idx, digest, output, now, credit)) return
       this.#store.bumpJob(job.id, 'units_accepted')
-      for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
+      for (const id of [...unit.active]) this.#leases.drop(id, 'cancelled')
       this.#pool.add({ jobId, idx, kind: job.kind.name, payload: unit.payload, digest, credit, peers: new Set() })
       job.close(unit)
       if (job.remaining === 0) this.#finish(job)
@@ -171,13 +169,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         const job = jobs[(this.#cursor + i) % jobs.length]!
         const allowed = young && job.spec.validation === 'credibility' ? (unit: UnitSlot) => !hasYoungVote(unit) : undefined
         for (const unit of pickForPeer(job.started, job.fresh, peer, max - issued.length, allowed)) {
-          const id = this.#newLeaseId()
-          const deadlineMs = now + job.spec.unitTimeoutMs
-          this.#store.insertLease({ id, job_id: job.id, idx: unit.idx, peer, issued_ms: now, deadline_ms: deadlineMs, state: 'active', spot: 0 })
-          unit.active.add(id)
-          unit.peers.add(peer)
+          const { id, deadlineMs } = this.#leases.issue(this.#newLeaseId(), peer, job, unit, now)
           job.evaluate(unit)
-          this.#leases.set(id, { id, peer, job, unit, deadlineMs })
           issued.push({ id, jobId: job.id, kind: job.kind.name, unitIndex: unit.idx, payload: unit.payload, deadlineMs, timeoutMs: job.spec.unitTimeoutMs })
         }
       }
@@ -220,11 +213,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       unit.peers.add(peer)
       return this.#count(peer, r, job, unit, r.leaseId, now)
     }
-    const { job, unit } = lease
-    this.#leases.delete(lease.id)
-    unit.active.delete(lease.id)
-    this.#store.setLeaseState(lease.id, 'returned')
-    return this.#count(peer, r, job, unit, lease.id, now)
+    this.#leases.take(lease.id)
+    return this.#count(peer, r, lease.job, lease.unit, lease.id, now)
   }
 
   #count (peer: string, r: IncomingResult, job: JobSlot, unit: UnitSlot, leaseId: string, now: number): ResultAck {
@@ -274,7 +264,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
         banned = this.#applyVerdicts(unit, verdict.digest, now)
       }
-      for (const id of [...unit.active]) this.#dropLease(id, 'cancelled')
+      for (const id of [...unit.active]) this.#leases.drop(id, 'cancelled')
       job.close(unit)
       this.emit('unit:accepted', { jobId: job.id, unitIndex: unit.idx, peers: verdict.peers })
     } else if (verdict.verdict === 'fail') {
@@ -311,11 +301,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #onBanned (peer: string): void {
     const now = this.#now()
     this.#store.transaction(() => {
-      for (const [id, lease] of this.#leases) {
-        if (lease.peer !== peer) continue
-        this.#dropLease(id, 'cancelled')
-        lease.job.evaluate(lease.unit) // its replica must go out again
-      }
+      // Their replicas must go out again.
+      for (const lease of this.#leases.cancelWhere((l) => l.peer === peer)) lease.job.evaluate(lease.unit)
       this.#spots.drop(peer, 'cancelled')
       this.#pool.dropBackedBy(peer)
       this.#store.discountOpenResults(peer)
@@ -356,18 +343,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     })
   }
 
-  #dropLease (id: string, state: 'cancelled' | 'expired' | 'released'): void {
-    const lease = this.#leases.get(id)
-    if (lease == null) return
-    this.#leases.delete(id)
-    lease.unit.active.delete(id)
-    this.#store.setLeaseState(id, state)
-  }
-
   #finish (job: JobSlot): void {
     const now = this.#now()
     this.#jobs.delete(job.id)
-    for (const [id, lease] of this.#leases) if (lease.job === job) this.#dropLease(id, 'cancelled')
+    this.#leases.cancelWhere((l) => l.job === job)
     if (job.failed > 0) {
       this.#store.finishJob(job.id, 'failed', now, { error: `${job.failed} of ${job.units.length} units found no accepted result within ${job.spec.maxResults} results` })
     } else {
@@ -387,7 +366,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         if (this.#spots.drop(peer, 'released', id) > 0) { released++; continue }
         const lease = this.#leases.get(id)
         if (lease == null || lease.peer !== peer) continue
-        this.#dropLease(id, 'released')
+        this.#leases.drop(id, 'released')
         if (!lease.unit.results.some((r) => r.peer === peer)) lease.unit.peers.delete(peer)
         lease.job.evaluate(lease.unit)
         released++
@@ -399,14 +378,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Expires leases past their deadline; their units go to other peers. */
   expire (): number {
     const now = this.#now()
-    const due = [...this.#leases.values()].filter((l) => l.deadlineMs <= now)
+    const due = this.#leases.due(now)
     if (due.length === 0 && !this.#spots.hasDue(now)) return 0
     let dueSpots: Array<{ id: string, peer: string }> = []
     this.#store.transaction(() => {
       dueSpots = this.#spots.expire(now)
       for (const lease of due) {
-        if (!this.#leases.has(lease.id)) continue
-        this.#dropLease(lease.id, 'expired')
+        if (!this.#leases.drop(lease.id, 'expired')) continue
         // The unit may go back to this peer if nobody else takes it: a slow peer must not stall a unit.
         if (!lease.unit.results.some((r) => r.peer === lease.peer)) lease.unit.peers.delete(lease.peer)
         this.peers.apply(lease.peer, 'timeout', now)
@@ -422,7 +400,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const job = this.#jobs.get(jobId)
     if (job == null) return false
     this.#store.transaction(() => {
-      for (const [id, lease] of this.#leases) if (lease.job === job) this.#dropLease(id, 'cancelled')
+      this.#leases.cancelWhere((l) => l.job === job)
       this.#store.cancelUnits(jobId)
       this.#store.finishJob(jobId, 'cancelled', this.#now(), { error: 'cancelled by request' })
     })
