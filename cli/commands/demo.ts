@@ -8,7 +8,7 @@ import { JobsClient } from '../../coordinator/client.ts'
 import { peergridHome } from '../config.ts'
 import { CliError } from '../errors.ts'
 import { emit, untilSignalled } from '../lifecycle.ts'
-import { NODE_FLAGS } from '../node-flags.ts'
+import { ALLOCATOR_ENV, NODE_FLAGS } from '../node-flags.ts'
 import { parseIntegerIn } from '../options.ts'
 import { follow } from './submit.ts'
 import { saveResult } from './results.ts'
@@ -23,7 +23,7 @@ interface Child { name: string, process: ChildProcess, log: string, ready: Promi
 
 /** Starts `peergrid <args> --json` as a child process logging to `log`; resolves on its ready line. */
 function start (name: string, args: string[], log: string): Child {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args, '--json'], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ['ignore', 'pipe', 'pipe'] })
   const out = createWriteStream(log)
   child.stderr!.pipe(out)
   const ready = new Promise<Record<string, unknown>>((resolveReady, reject) => {

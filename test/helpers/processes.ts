@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
-import { NODE_FLAGS } from '../../cli/node-flags.ts'
+import { ALLOCATOR_ENV, NODE_FLAGS } from '../../cli/node-flags.ts'
 
 export const CLI = fileURLToPath(new URL('../../cli/peergrid.js', import.meta.url))
 
@@ -20,7 +20,7 @@ export class PeergridProcess {
 
   constructor (args: string[], env: Record<string, string> = {}) {
     this.child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...ALLOCATOR_ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
@@ -80,7 +80,7 @@ export class PeergridProcess {
 /** Runs a short-lived `peergrid` command to completion. */
 export async function runCli (args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...ALLOCATOR_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
