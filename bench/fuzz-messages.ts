@@ -70,7 +70,7 @@ const jobStatusArb: fc.Arbitrary<JobStatus> = fc.record({
 export const jobResponseArb: fc.Arbitrary<JobResponse> = fc.oneof(
   fc.record({ status: fc.constant('OK' as const), message: text(40), body: fc.oneof(
     fc.record({ type: fc.constant('submitted' as const), jobId: idArb, units: uint32 }),
-    fc.record({ type: fc.constant('statusReply' as const), jobs: fc.array(jobStatusArb, { maxLength: 3 }) }),
+    fc.record({ type: fc.constant('statusReply' as const), jobs: fc.array(jobStatusArb, { maxLength: 3 }), totalJobs: uint32 }, { requiredKeys: ['type', 'jobs'] }),
     fc.record({ type: fc.constant('resultReply' as const), valueJson: fc.json({ maxDepth: 2 }), fileName: text(20), mediaType: fc.constantFrom('', 'image/png', 'application/json'), file: smallBytes }),
     fc.record({ type: fc.constant('cancelled' as const) })
   ) }),

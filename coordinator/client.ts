@@ -71,12 +71,12 @@ export class JobsClient {
   }
 
   /**
-   * The jobs the coordinator lists: its newest ones, oldest of them first. `note` says how
-   * many there are in all when the list leaves some out, and is empty otherwise.
+   * The jobs the coordinator lists: its newest ones, oldest of them first, and how many it
+   * holds in all. `note` says so in words when the list leaves some out, and is empty otherwise.
    */
-  async list (): Promise<{ jobs: readonly JobStatus[], note: string }> {
+  async list (): Promise<{ jobs: readonly JobStatus[], total: number, note: string }> {
     const { body, message } = await this.#askWithMessage({ type: 'getStatus', jobId: '', units: false }, 'statusReply')
-    return { jobs: body.jobs, note: message }
+    return { jobs: body.jobs, total: body.totalJobs ?? body.jobs.length, note: message }
   }
 
   async result (jobId: string): Promise<ResultReply> {

@@ -30,7 +30,7 @@ export class JobService {
       case 'getStatus': {
         if (request.jobId === '') {
           const { jobs, total } = listedJobs(this.#store, MAX_JOBS_LISTED)
-          return okReply({ type: 'statusReply', jobs }, listNote(jobs.length, total))
+          return okReply({ type: 'statusReply', jobs, totalJobs: total }, listNote(jobs.length, total))
         }
         const jobs = jobStatuses(this.#store, request.jobId, request.units)
         return jobs == null ? errorReply('UNKNOWN_JOB', `no job ${request.jobId} on this coordinator`) : okReply({ type: 'statusReply', jobs })

@@ -92,6 +92,8 @@ export interface Submitted {
 export interface StatusReply {
   readonly type: 'statusReply'
   readonly jobs: readonly JobStatus[]
+  /** On a list of the newest jobs: how many the coordinator holds in all. */
+  readonly totalJobs?: number
 }
 
 export interface ResultReply {
@@ -215,6 +217,7 @@ function validateJobResponseBody (body: JobResponseBody): void {
       requireNonEmpty(body.jobId, 'Submitted.jobId')
       return requireUint32(body.units, 'Submitted.units')
     case 'statusReply':
+      if (body.totalJobs !== undefined) requireUint32(body.totalJobs, 'StatusReply.totalJobs')
       return body.jobs.forEach(validateJobStatus)
     case 'resultReply':
     case 'cancelled':
@@ -243,7 +246,7 @@ function jobResponseBodyToWire (body: JobResponseBody): ProtoObject {
     case 'submitted':
       return { submitted: { jobId: body.jobId, units: body.units } }
     case 'statusReply':
-      return { statusReply: { jobs: body.jobs.map(jobStatusToWire) } }
+      return { statusReply: { jobs: body.jobs.map(jobStatusToWire), ...(body.totalJobs !== undefined ? { totalJobs: body.totalJobs } : {}) } }
     case 'resultReply': {
       const { valueJson, fileName, mediaType, file } = body
       return { resultReply: { valueJson, fileName, mediaType, file } }
@@ -275,8 +278,12 @@ function jobResponseBodyFromWire (wire: ProtoObject): JobResponseBody | undefine
       const body = getObject(wire, type)
       return { type, jobId: getString(body, 'jobId'), units: getNumber(body, 'units') }
     }
-    case 'statusReply':
-      return { type, jobs: getList(getObject(wire, type), 'jobs', jobStatusFromWire) }
+    case 'statusReply': {
+      const body = getObject(wire, type)
+      const totalJobs = getOptionalNumber(body, 'totalJobs')
+      const jobs = getList(body, 'jobs', jobStatusFromWire)
+      return totalJobs === undefined ? { type, jobs } : { type, jobs, totalJobs }
+    }
     case 'resultReply': {
       const body = getObject(wire, type)
       return {

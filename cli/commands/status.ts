@@ -23,9 +23,9 @@ export function registerStatus (program: Command): void {
     .action(async (jobId: string | undefined, flags: StatusFlags) => {
       await withClient(flags.coordinator, async (client) => {
         const withUnits = jobId != null && (flags.json === true || flags.units === true)
-        const { jobs, note } = jobId != null ? { jobs: await client.status(jobId, withUnits), note: '' } : await client.list()
+        const { jobs, total, note } = jobId != null ? { jobs: await client.status(jobId, withUnits), total: 1, note: '' } : await client.list()
         if (flags.json === true) {
-          process.stdout.write(JSON.stringify(jobId != null ? jobs[0] : { jobs, ...(note !== '' ? { note } : {}) }) + '\n')
+          process.stdout.write(JSON.stringify(jobId != null ? jobs[0] : { jobs, total, ...(note !== '' ? { note } : {}) }) + '\n')
           return
         }
         if (jobs.length === 0) process.stdout.write('no jobs\n')

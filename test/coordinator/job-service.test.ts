@@ -52,6 +52,7 @@ describe('JobService status list', () => {
     const { replies } = await converse(async (frames) => { await service.serve(frames, 'client') }, [listAll], jobStream)
     const reply = decodeJobResponse(replies[0]!)
     expect(reply.status === 'OK' && reply.body.type === 'statusReply' ? reply.body.jobs.map((j) => j.id) : reply).toEqual(['j000000', 'j000001', 'j000002'])
+    expect(reply.status === 'OK' && reply.body.type === 'statusReply' ? reply.body.totalJobs : reply).toBe(3)
     expect(reply.message).toBe('')
   })
 
@@ -66,6 +67,7 @@ describe('JobService status list', () => {
     expect(ids).toHaveLength(MAX_JOBS_LISTED)
     expect(ids[0]).toBe(`j${String(total - MAX_JOBS_LISTED).padStart(6, '0')}`)
     expect(ids.at(-1)).toBe(`j${String(total - 1).padStart(6, '0')}`)
+    expect(reply.body.totalJobs).toBe(total)
     expect(reply.message).toBe(listNote(MAX_JOBS_LISTED, total))
     expect(reply.message).toContain(`of ${total} jobs`)
   }, 30_000)

@@ -89,7 +89,8 @@ describe('grid of separate processes', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/units: must be >= 1/)
     expect(result.stderr).toMatch(/params\.to: must be >= 0/)
-    const listed = JSON.parse((await runCli(['status', '--coordinator', tcpAddr, '--json'], env)).stdout) as { jobs: JobStatus[] }
+    const listed = JSON.parse((await runCli(['status', '--coordinator', tcpAddr, '--json'], env)).stdout) as { jobs: JobStatus[], total: number }
     expect(listed.jobs).toHaveLength(2) // the warm-up and primes jobs only: nothing was sent
+    expect(listed.total).toBe(2)
   }, 30_000)
 })

@@ -67,6 +67,10 @@ const responses: Array<[string, JobResponse, Uint8Array]> = [
     text(1, 'job-1'), text(2, 'mandelbrot'), text(3, 'running'), uint(4, 16), uint(5, 3), uint(6, 1), uint(7, 9),
     uint(8, 1_700_000_000_000), uint(9, 0))))],
   ['empty StatusReply', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [] } }, wire(uint(1, OK), message(4))],
+  ['StatusReply of a list, with the total', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [], totalJobs: 10_005 } },
+    wire(uint(1, OK), message(4, uint(2, 10_005)))],
+  ['StatusReply of an empty list', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [], totalJobs: 0 } },
+    wire(uint(1, OK), message(4, uint(2, 0)))],
   ['ResultReply with a file', {
     status: 'OK',
     message: '',
@@ -162,6 +166,7 @@ describe('JobResponse', () => {
     ['a status that does not exist', { status: 'MAYBE', message: '' } as unknown as JobResponse, 'JobResponse.status is "MAYBE", which is not a Status'],
     ['a negative count', { status: 'OK', message: '', body: { type: 'submitted', jobId: 'a', units: -1 } }, 'Submitted.units must be an integer from 0'],
     ['a fractional count', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [{ ...running, unitsTotal: 1.5 }] } }, 'JobStatus.unitsTotal must be an integer'],
+    ['a negative total', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [], totalJobs: -1 } }, 'StatusReply.totalJobs must be an integer'],
     ['a time beyond exact JS numbers', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [{ ...running, finishedMs: 2 ** 53 }] } }, 'JobStatus.finishedMs must be an integer from 0 to 9007199254740991'],
     ['a unit index beyond uint32', { status: 'OK', message: '', body: { type: 'statusReply', jobs: [{ ...running, units: [{ index: 2 ** 32, state: '', peers: [], acceptedPeers: [], results: 0 }] }] } }, 'UnitStatus.index must be an integer']
   ])('refuses to encode %s', (_, response, problem) => {
