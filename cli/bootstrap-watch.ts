@@ -1,8 +1,8 @@
 /**
  * A worker may legitimately start before its coordinator, so an unreachable bootstrap peer is
- * not fatal: the node keeps redialling (protocols/bootstrap-redial.ts). The user still deserves to know, so after
- * the first attempt fails this says so in one line on stderr, and says again (on stdout) when
- * a bootstrap peer is finally reached.
+ * not fatal: the node keeps redialling (protocols/bootstrap-redial.ts). The user still deserves
+ * to know, so after the first attempt fails this says so in one line on stderr, and says again
+ * (on stdout) when a bootstrap peer is finally reached.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'

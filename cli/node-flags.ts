@@ -1,7 +1,11 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+
 /**
  * The V8 flags every PeerGrid process runs with. The shebang of peergrid.js carries the same
- * list (a test keeps the two equal), and whatever spawns a PeerGrid process (the demo, the
- * tests, the soak, the systemd example) passes them explicitly.
+ * list (a test keeps the two equal); {@link spawnPeergrid} (the demo, the tests, the soak) and
+ * the systemd example pass them explicitly.
  *
  * They fix the young generation at two 8 MiB semi-spaces. By default V8 grows it to 64 MiB
  * under load and shrinks it again when the process is quiet for a moment; on a long-running
@@ -23,3 +27,14 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--min-
  * hour in, while a worker with the threshold fixed stayed flat. Other C libraries ignore it.
  */
 export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' }
+
+/** The `peergrid` command's entry point. */
+export const PEERGRID_JS = fileURLToPath(new URL('./peergrid.js', import.meta.url))
+
+/** Starts `peergrid <args>` on this Node with NODE_FLAGS and ALLOCATOR_ENV (then `env`), its output piped. */
+export function spawnPeergrid (args: readonly string[], env: Record<string, string> = {}): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', PEERGRID_JS, ...args], {
+    env: { ...process.env, ...ALLOCATOR_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+}

@@ -10,7 +10,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
 import { backoffMs } from './backoff.ts'
-import { BOOTSTRAP_CHECK_MS, BOOTSTRAP_DIAL_TIMEOUT_MS, MAX_BOOTSTRAP_BACKOFF_MS, MIN_BOOTSTRAP_BACKOFF_MS } from './constants-net.ts'
+import { BOOTSTRAP_CHECK_MS, DIAL_TIMEOUT_MS, MAX_BOOTSTRAP_BACKOFF_MS, MIN_BOOTSTRAP_BACKOFF_MS } from './constants-net.ts'
 
 export interface BootstrapRedialInit {
   /** Multiaddrs ending in `/p2p/<peer id>`, as given to the bootstrap module. */
@@ -95,7 +95,7 @@ export class BootstrapRedial implements Startable {
     }
     this.#failedRounds++
     this.#log('no bootstrap peer connected, dialling %d address(es) (round %d)', this.#list.length, this.#failedRounds)
-    const signal = AbortSignal.any([dials.signal, AbortSignal.timeout(BOOTSTRAP_DIAL_TIMEOUT_MS)])
+    const signal = AbortSignal.any([dials.signal, AbortSignal.timeout(DIAL_TIMEOUT_MS)])
     for (const addr of this.#list) {
       this.#components.connectionManager.openConnection(multiaddr(addr), { signal })
         .catch((err: Error) => { this.#log('bootstrap peer %s unreachable: %s', addr, err.message) })

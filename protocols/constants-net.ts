@@ -25,7 +25,8 @@ export const MIN_BOOTSTRAP_BACKOFF_MS = 500
 export const MAX_BOOTSTRAP_BACKOFF_MS = 10_000
 /** Once a bootstrap peer is connected, check this often that one still is. */
 export const BOOTSTRAP_CHECK_MS = 5_000
-export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000
+/** A dial the node makes on its own (bootstrap, discovered peers) gives up after this long. */
+export const DIAL_TIMEOUT_MS = 10_000
 
 /** Loopback only: a peer becomes reachable from other machines when its owner says so. */
 export const DEFAULT_SERVER_LISTEN: readonly string[] = [

@@ -16,9 +16,7 @@ import type { Message } from '@libp2p/gossipsub'
 import type { Libp2p, Logger, PeerDiscovery } from '@libp2p/interface'
 import type { PubSubPeerDiscoveryComponents } from '@libp2p/pubsub-peer-discovery'
 import { MAX_ADDR_BYTES, MAX_ANNOUNCED_ADDRS } from './constants.ts'
-import { DISCOVERY_DIAL_TARGET, DISCOVERY_TOPIC } from './constants-net.ts'
-
-const DIAL_TIMEOUT_MS = 10_000
+import { DIAL_TIMEOUT_MS, DISCOVERY_DIAL_TARGET, DISCOVERY_TOPIC } from './constants-net.ts'
 
 /** The announcement `@libp2p/pubsub-peer-discovery` publishes. */
 export interface Announcement {

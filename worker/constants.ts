@@ -24,7 +24,7 @@ export const MAX_BACKOFF_MS = 30_000
 export const DIAL_TIMEOUT_MS = 10_000
 /** After "no work", ask a coordinator again this often even without a new announcement. */
 export const DEFAULT_IDLE_RECHECK_MS = 5_000
-/** The worker's housekeeping tick: retries, rechecks, bootstrap redials. */
+/** The worker's housekeeping tick: report retries, hand-backs, heap measurements, pulls. */
 export const TICK_MS = 250
 /** How often the unit threads are asked about their heaps, for the status. */
 export const THREAD_HEAP_EVERY_MS = 5_000

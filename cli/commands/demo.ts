@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -8,14 +8,13 @@ import { JobsClient } from '../../coordinator/client.ts'
 import { peergridHome } from '../config.ts'
 import { CliError } from '../errors.ts'
 import { emit, untilSignalled } from '../lifecycle.ts'
-import { ALLOCATOR_ENV, NODE_FLAGS } from '../node-flags.ts'
+import { spawnPeergrid } from '../node-flags.ts'
 import { parseIntegerIn } from '../options.ts'
 import { follow } from './submit.ts'
 import { saveResult } from './results.ts'
 
 interface DemoFlags { workers?: number, threads?: number, out?: string, job?: string, exit?: boolean, json?: boolean }
 
-const CLI = fileURLToPath(new URL('../peergrid.js', import.meta.url))
 const EXAMPLE = fileURLToPath(new URL('../../examples/mandelbrot.json', import.meta.url))
 const START_TIMEOUT_MS = 60_000
 
@@ -23,7 +22,7 @@ interface Child { name: string, process: ChildProcess, log: string, ready: Promi
 
 /** Starts `peergrid <args> --json` as a child process logging to `log`; resolves on its ready line. */
 function start (name: string, args: string[], log: string): Child {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args, '--json'], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawnPeergrid([...args, '--json'])
   const out = createWriteStream(log)
   child.stderr!.pipe(out)
   const ready = new Promise<Record<string, unknown>>((resolveReady, reject) => {

@@ -2,12 +2,11 @@
  * Real `peergrid` processes for end-to-end tests: spawned with the pinned Node, their JSON
  * output lines parsed into events that tests wait on (with timeouts, never fixed sleeps).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { ALLOCATOR_ENV, NODE_FLAGS } from '../../cli/node-flags.ts'
+import { PEERGRID_JS, spawnPeergrid } from '../../cli/node-flags.ts'
 
-export const CLI = fileURLToPath(new URL('../../cli/peergrid.js', import.meta.url))
+export const CLI = PEERGRID_JS
 
 export interface PeergridEvent { event: string, [key: string]: unknown }
 
@@ -19,10 +18,7 @@ export class PeergridProcess {
   readonly exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 
   constructor (args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args], {
-      env: { ...process.env, ...ALLOCATOR_ENV, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
+    this.child = spawnPeergrid(args, env)
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       let event: PeergridEvent
       try { event = JSON.parse(line) as PeergridEvent } catch { return }
@@ -80,7 +76,7 @@ export class PeergridProcess {
 /** Runs a short-lived `peergrid` command to completion. */
 export async function runCli (args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...ALLOCATOR_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnPeergrid(args, env)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
